@@ -1,1 +1,6 @@
 export * from './types';
+export * from './errors';
+export { UpcasterRegistry } from './upcasting';
+export { SqlEventStore } from './sql-event-store';
+export { createEventStore, type CreateEventStoreOptions } from './create-event-store';
+export type { SqlDriver } from './sql-driver';
