@@ -17,10 +17,7 @@ export class ConcurrencyError extends EventStoreError {
     readonly expectedVersion: number,
     readonly actualVersion: number,
   ) {
-    super(
-      'EVENTSTORE.CONCURRENCY',
-      `Stream "${streamId}" is at version ${actualVersion}, expected ${expectedVersion}`,
-    );
+    super('EVENTSTORE.CONCURRENCY', `Stream "${streamId}" is at version ${actualVersion}, expected ${expectedVersion}`);
   }
 }
 

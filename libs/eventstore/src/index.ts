@@ -3,4 +3,4 @@ export * from './errors';
 export { UpcasterRegistry } from './upcasting';
 export { SqlEventStore } from './sql-event-store';
 export { createEventStore, type CreateEventStoreOptions } from './create-event-store';
-export type { SqlDriver } from './sql-driver';
+export { PgliteDriver, PostgresDriver, type SqlDriver } from './sql-driver';

@@ -17,11 +17,6 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 1,
     name: 'events, streams, checkpoints, append function',
     sql: (s) => `
-CREATE TABLE ${s}.streams (
-  stream_id text PRIMARY KEY,
-  version   bigint NOT NULL
-);
-
 CREATE TABLE ${s}.events (
   global_position bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   transaction_id  xid8 NOT NULL DEFAULT pg_current_xact_id(),
@@ -46,8 +41,31 @@ CREATE TABLE ${s}.checkpoints (
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
 
--- One round trip per append. p_expected: -1 = any version, 0 = stream must not exist, n = exact.
--- FW409: version conflict (DETAIL = actual version); FW412: an event id is already stored.
+-- The same for one event (the common case): scalar parameters, no arrays to build or unnest.
+-- Returns no row when refused (stale version, or the event id or version is already stored).
+CREATE FUNCTION ${s}.append_event(
+  p_stream text, p_expected bigint, p_id uuid, p_type text, p_version int, p_data jsonb, p_metadata jsonb
+) RETURNS TABLE (o_event_id uuid, o_stream_version bigint, o_global_position bigint, o_transaction_id text)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_current bigint;
+BEGIN
+  SELECT coalesce(max(stream_version), 0) INTO v_current FROM ${s}.events WHERE stream_id = p_stream;
+  IF p_expected >= 0 AND v_current <> p_expected THEN
+    RETURN;
+  END IF;
+  RETURN QUERY
+    INSERT INTO ${s}.events (event_id, stream_id, stream_version, category, type, schema_version, data, metadata)
+    VALUES (p_id, p_stream, v_current + 1, split_part(p_stream, '-', 1), p_type, p_version, p_data, p_metadata)
+    ON CONFLICT DO NOTHING
+    RETURNING event_id, stream_version, global_position, transaction_id::text;
+END
+$fn$;
+
+-- One round trip per append: the version check is inside the INSERT ... SELECT, and the unique
+-- (stream_id, stream_version) and event_id indexes settle races. p_expected: -1 = any version,
+-- 0 = stream must not exist, n = exact. Raises FW409 (version conflict, DETAIL = actual version)
+-- or FW412 (an event id is already stored); the statement then writes nothing.
 CREATE FUNCTION ${s}.append_events(
   p_stream text, p_expected bigint, p_ids uuid[], p_types text[], p_versions int[],
   p_data jsonb[], p_metadata jsonb[]
@@ -55,37 +73,30 @@ CREATE FUNCTION ${s}.append_events(
 LANGUAGE plpgsql AS $fn$
 DECLARE
   v_n int := cardinality(p_ids);
-  v_new bigint;
+  v_current bigint;
   v_inserted int;
 BEGIN
-  IF p_expected = -1 THEN
-    INSERT INTO ${s}.streams AS st (stream_id, version) VALUES (p_stream, v_n)
-      ON CONFLICT (stream_id) DO UPDATE SET version = st.version + v_n
-      RETURNING st.version INTO v_new;
-  ELSIF p_expected = 0 THEN
-    INSERT INTO ${s}.streams (stream_id, version) VALUES (p_stream, v_n)
-      ON CONFLICT (stream_id) DO NOTHING
-      RETURNING version INTO v_new;
-  ELSE
-    UPDATE ${s}.streams SET version = version + v_n
-      WHERE stream_id = p_stream AND version = p_expected
-      RETURNING version INTO v_new;
-  END IF;
-
-  IF v_new IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = 'FW409', MESSAGE = 'stream version conflict',
-      DETAIL = coalesce((SELECT version FROM ${s}.streams WHERE stream_id = p_stream), 0)::text;
+  SELECT coalesce(max(stream_version), 0) INTO v_current FROM ${s}.events WHERE stream_id = p_stream;
+  IF p_expected >= 0 AND v_current <> p_expected THEN
+    IF EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY(p_ids)) THEN
+      RAISE EXCEPTION USING ERRCODE = 'FW412', MESSAGE = 'event id already stored';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'FW409', MESSAGE = 'stream version conflict', DETAIL = v_current::text;
   END IF;
 
   RETURN QUERY
     INSERT INTO ${s}.events (event_id, stream_id, stream_version, category, type, schema_version, data, metadata)
-    SELECT u.id, p_stream, v_new - v_n + u.ord, split_part(p_stream, '-', 1), u.t, u.sv, u.d, u.m
+    SELECT u.id, p_stream, v_current + u.ord, split_part(p_stream, '-', 1), u.t, u.sv, u.d, u.m
       FROM unnest(p_ids, p_types, p_versions, p_data, p_metadata) WITH ORDINALITY AS u(id, t, sv, d, m, ord)
-    ON CONFLICT (event_id) DO NOTHING
+    ON CONFLICT DO NOTHING
     RETURNING event_id, stream_version, global_position, transaction_id::text;
   GET DIAGNOSTICS v_inserted = ROW_COUNT;
   IF v_inserted <> v_n THEN
-    RAISE EXCEPTION USING ERRCODE = 'FW412', MESSAGE = 'event id already stored';
+    IF EXISTS (SELECT 1 FROM ${s}.events WHERE event_id = ANY(p_ids) AND transaction_id <> pg_current_xact_id()) THEN
+      RAISE EXCEPTION USING ERRCODE = 'FW412', MESSAGE = 'event id already stored';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'FW409', MESSAGE = 'stream version conflict',
+      DETAIL = (SELECT coalesce(max(stream_version), 0) FROM ${s}.events WHERE stream_id = p_stream)::text;
   END IF;
 END
 $fn$;

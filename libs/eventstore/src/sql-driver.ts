@@ -4,6 +4,8 @@ import type { SqlExecutor } from './types';
 /** The database underneath the event store: PostgreSQL through `pg`, or PGlite in process. */
 export interface SqlDriver extends SqlExecutor {
   readonly backend: 'postgres' | 'pglite';
+  /** Like `query`, as a named prepared statement where the backend has them (PostgreSQL). */
+  queryPrepared<R>(name: string, sql: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
   /** Runs several statements without parameters. */
   exec(sql: string): Promise<void>;
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
@@ -38,6 +40,11 @@ export class PostgresDriver implements SqlDriver {
     return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
   }
 
+  async queryPrepared<R>(name: string, sql: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+    const res = await this.pool.query({ name, text: sql, values: params });
+    return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+  }
+
   async exec(sql: string): Promise<void> {
     await this.pool.query(sql);
   }
@@ -68,7 +75,10 @@ export class PostgresDriver implements SqlDriver {
     }
   }
 
-  async tryWithLock<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): Promise<{ acquired: boolean; result?: T }> {
+  async tryWithLock<T>(
+    key: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ acquired: boolean; result?: T }> {
     const client = new Client(this.config);
     const lost = new AbortController();
     client.on('error', (err) => lost.abort(err));
@@ -120,6 +130,10 @@ export class PgliteDriver implements SqlDriver {
     return { rows: res.rows, rowCount: res.affectedRows ?? res.rows.length };
   }
 
+  queryPrepared<R>(_name: string, sql: string, params: unknown[]): Promise<{ rows: R[]; rowCount: number }> {
+    return this.query<R>(sql, params);
+  }
+
   async exec(sql: string): Promise<void> {
     await this.db.exec(sql);
   }
@@ -135,7 +149,10 @@ export class PgliteDriver implements SqlDriver {
     );
   }
 
-  async tryWithLock<T>(key: string, fn: (signal: AbortSignal) => Promise<T>): Promise<{ acquired: boolean; result?: T }> {
+  async tryWithLock<T>(
+    key: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+  ): Promise<{ acquired: boolean; result?: T }> {
     if (this.locks.has(key)) return { acquired: false };
     this.locks.add(key);
     try {

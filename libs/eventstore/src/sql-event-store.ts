@@ -64,6 +64,9 @@ export class SqlEventStore implements EventStore {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly subscriptions = new Set<Subscription>();
   private closing = false;
+  /** One event: scalar parameters (the common case); no row returned means refused. */
+  private readonly appendOneSql: string;
+  private readonly appendBatchSql: string;
 
   constructor(
     private readonly db: SqlDriver,
@@ -76,6 +79,8 @@ export class SqlEventStore implements EventStore {
     this.s = `"${options.schema}"`;
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.appended.setMaxListeners(0);
+    this.appendOneSql = `SELECT * FROM ${this.s}.append_event($1, $2, $3, $4, $5, $6, $7)`;
+    this.appendBatchSql = `SELECT * FROM ${this.s}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`;
   }
 
   get schema(): string {
@@ -116,42 +121,87 @@ export class SqlEventStore implements EventStore {
       return { nextVersion: await this.streamVersion(streamId), positions: [], duplicate: false };
     }
     const ids = events.map((e) => e.eventId.toLowerCase());
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.appendOnce(streamId, events, ids, expected);
+      } catch (err) {
+        // Two appends at version 'any' raced for the same next version: take the new one.
+        if (!(err instanceof ConcurrencyError) || expected !== 'any' || attempt >= 20) throw err;
+      }
+    }
+  }
+
+  private async appendOnce(
+    streamId: string,
+    events: readonly NewEvent[],
+    ids: string[],
+    expected: number | 'any',
+  ): Promise<AppendResult> {
+    const expectedParam = expected === 'any' ? -1 : expected;
+    let rows: AppendRow[];
     try {
-      const { rows } = await this.db.query<AppendRow>(
-        `SELECT * FROM ${this.s}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`,
-        [
-          streamId,
-          expected === 'any' ? -1 : expected,
-          ids,
-          events.map((e) => e.type),
-          events.map((e) => e.schemaVersion ?? 1),
-          events.map((e) => JSON.stringify(e.data ?? null)),
-          events.map((e) => JSON.stringify(e.metadata)),
-        ],
-      );
-      const positions = rows
-        .map((r) => ({
-          eventId: r.o_event_id,
-          streamVersion: Number(r.o_stream_version),
-          globalPosition: Number(r.o_global_position),
-        }))
-        .sort((a, b) => a.streamVersion - b.streamVersion);
-      this.appended.emit('appended');
-      return { nextVersion: positions[positions.length - 1].streamVersion, positions, duplicate: false };
+      rows =
+        events.length === 1
+          ? (
+              await this.db.queryPrepared<AppendRow>('fw_append_event', this.appendOneSql, [
+                streamId,
+                expectedParam,
+                ids[0],
+                events[0].type,
+                events[0].schemaVersion ?? 1,
+                JSON.stringify(events[0].data ?? null),
+                JSON.stringify(events[0].metadata),
+              ])
+            ).rows
+          : (
+              await this.db.queryPrepared<AppendRow>('fw_append_events', this.appendBatchSql, [
+                streamId,
+                expectedParam,
+                ids,
+                events.map((e) => e.type),
+                events.map((e) => e.schemaVersion ?? 1),
+                events.map((e) => JSON.stringify(e.data ?? null)),
+                events.map((e) => JSON.stringify(e.metadata)),
+              ])
+            ).rows;
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code !== 'FW409' && code !== 'FW412') throw err;
-      const stored = await this.storedPositions(streamId, ids);
-      if (stored) return stored;
-      if (code === 'FW412') throw new EventIdConflictError(streamId, ids);
-      const actual = Number((err as { detail?: string }).detail ?? 0);
-      throw new ConcurrencyError(streamId, expected === 'any' ? -1 : expected, actual);
+      return this.explainRejectedAppend(streamId, ids, expected);
     }
+    // A single event that was not written (version check or unique index): find out why.
+    if (rows.length === 0) return this.explainRejectedAppend(streamId, ids, expected);
+    const positions = rows
+      .map((r) => ({
+        eventId: r.o_event_id,
+        streamVersion: Number(r.o_stream_version),
+        globalPosition: Number(r.o_global_position),
+      }))
+      .sort((x, y) => x.streamVersion - y.streamVersion);
+    this.appended.emit('appended');
+    return { nextVersion: positions[positions.length - 1].streamVersion, positions, duplicate: false };
+  }
+
+  /** Slow path after a refused append: an idempotent repeat, an event-id conflict or a stale version. */
+  private async explainRejectedAppend(
+    streamId: string,
+    ids: string[],
+    expected: number | 'any',
+  ): Promise<AppendResult> {
+    const stored = await this.storedPositions(streamId, ids);
+    if (stored) return stored;
+    const actual = await this.streamVersion(streamId);
+    throw new ConcurrencyError(streamId, expected === 'any' ? -1 : expected, actual);
   }
 
   /** The original positions when every id of the batch is stored in this stream; null when none is. */
   private async storedPositions(streamId: string, ids: string[]): Promise<AppendResult | null> {
-    const { rows } = await this.db.query<{ event_id: string; stream_id: string; stream_version: string; global_position: string }>(
+    const { rows } = await this.db.query<{
+      event_id: string;
+      stream_id: string;
+      stream_version: string;
+      global_position: string;
+    }>(
       `SELECT event_id, stream_id, stream_version, global_position FROM ${this.s}.events WHERE event_id = ANY($1::uuid[])`,
       [ids],
     );
@@ -172,10 +222,10 @@ export class SqlEventStore implements EventStore {
 
   async streamVersion(streamId: string): Promise<number> {
     const { rows } = await this.db.query<{ version: string }>(
-      `SELECT version FROM ${this.s}.streams WHERE stream_id = $1`,
+      `SELECT coalesce(max(stream_version), 0) AS version FROM ${this.s}.events WHERE stream_id = $1`,
       [streamId],
     );
-    return rows.length ? Number(rows[0].version) : 0;
+    return Number(rows[0].version);
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -202,7 +252,7 @@ export class SqlEventStore implements EventStore {
     const { rows } = await this.db.query<EventRow>(
       `SELECT ${EVENT_COLUMNS} FROM ${this.s}.events
         WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())${filter}
+          AND transaction_id < (SELECT pg_snapshot_xmin(pg_current_snapshot()))${filter}
         ORDER BY transaction_id, global_position
         LIMIT $3`,
       params,
@@ -216,9 +266,14 @@ export class SqlEventStore implements EventStore {
   }
 
   subscribe(handler: (event: RecordedEvent) => Promise<void>, options: SubscribeOptions = {}): Subscription {
-    return this.loop('subscription', options, async () => options.fromPosition ?? START, async (events) => {
-      for (const e of events) await handler(e);
-    });
+    return this.loop(
+      'subscription',
+      options,
+      async () => options.fromPosition ?? START,
+      async (events) => {
+        for (const e of events) await handler(e);
+      },
+    );
   }
 
   runProjection(options: ProjectionOptions): Subscription {
@@ -377,13 +432,16 @@ function validateAppend(streamId: string, events: readonly NewEvent[], expected:
     if (typeof e.eventId !== 'string' || !UUID.test(e.eventId)) {
       throw new InvalidAppendError(`events[${i}].eventId must be a UUID`);
     }
-    if (seen.has(e.eventId.toLowerCase())) throw new InvalidAppendError(`events[${i}].eventId is repeated in the batch`);
+    if (seen.has(e.eventId.toLowerCase()))
+      throw new InvalidAppendError(`events[${i}].eventId is repeated in the batch`);
     seen.add(e.eventId.toLowerCase());
-    if (typeof e.type !== 'string' || e.type.length === 0) throw new InvalidAppendError(`events[${i}].type is required`);
+    if (typeof e.type !== 'string' || e.type.length === 0)
+      throw new InvalidAppendError(`events[${i}].type is required`);
     if (e.schemaVersion !== undefined && (!Number.isInteger(e.schemaVersion) || e.schemaVersion < 1)) {
       throw new InvalidAppendError(`events[${i}].schemaVersion must be an integer >= 1`);
     }
-    if (!e.metadata || typeof e.metadata !== 'object') throw new InvalidAppendError(`events[${i}].metadata is required`);
+    if (!e.metadata || typeof e.metadata !== 'object')
+      throw new InvalidAppendError(`events[${i}].metadata is required`);
   }
 }
 

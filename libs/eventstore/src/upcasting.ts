@@ -22,7 +22,7 @@ export class UpcasterRegistry {
 
   apply(event: RecordedEvent): RecordedEvent {
     let current = event;
-    for (let u = this.byKey.get(`${current.type}@${current.schemaVersion}`); u; ) {
+    for (let u = this.byKey.get(`${current.type}@${current.schemaVersion}`); u;) {
       current = { ...current, data: u.upcast(current.data, current), schemaVersion: current.schemaVersion + 1 };
       u = this.byKey.get(`${current.type}@${current.schemaVersion}`);
     }

@@ -26,17 +26,6 @@ export function newEvent(type = 'ThingHappened', data: unknown = { n: 1 }): NewE
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readEverything(store: SqlEventStore, pageSize = 1000): Promise<RecordedEvent[]> {
-  const all: RecordedEvent[] = [];
-  let from = START;
-  for (;;) {
-    const page = await store.readAll({ fromPosition: from, limit: pageSize });
-    all.push(...page.events);
-    if (page.events.length < pageSize) return all;
-    from = page.nextPosition;
-  }
-}
-
 /**
  * The behaviour every backend of the event store must show. Each backend's spec file calls
  * this with a factory giving a fresh, empty store.
