@@ -45,11 +45,18 @@ describe('subscription under concurrent load (PostgreSQL)', () => {
     const { rows } = await store.transaction((tx) =>
       tx.query<{ event_id: string }>(`SELECT event_id FROM "${schema.schema}".events`),
     );
-    await waitFor(() => delivered.length >= rows.length, 20_000);
+    const stored = new Set(rows.map((r) => r.event_id));
+    await waitFor(() => delivered.length >= rows.length, 30_000).catch(() => undefined);
     await sub.stop();
+    const deliveredSet = new Set(delivered);
+    const missing = [...stored].filter((id) => !deliveredSet.has(id));
+    expect({ missing: missing.length, duplicates: delivered.length - deliveredSet.size }).toEqual({
+      missing: 0,
+      duplicates: 0,
+    });
     expect(appends).toBeGreaterThan(100);
     expect(conflicts).toBeGreaterThan(0);
     expect(delivered).toHaveLength(rows.length);
-    expect(new Set(delivered)).toEqual(new Set(rows.map((r) => r.event_id)));
+    expect(deliveredSet).toEqual(stored);
   }, 60_000);
 });
