@@ -1,1 +1,3 @@
+export * from './clocks';
+export * from './decider-specification';
 export * from './isolation';

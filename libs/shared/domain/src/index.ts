@@ -1,1 +1,3 @@
-export const hello = (n: string): string => `hi ${n}`;
+export * from './clock';
+export * from './decider';
+export * from './errors';

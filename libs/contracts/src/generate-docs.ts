@@ -1,0 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { EVENTS_DOC_PATH, renderEventsDoc } from './events-doc';
+
+const target = join(__dirname, '..', '..', '..', EVENTS_DOC_PATH);
+mkdirSync(dirname(target), { recursive: true });
+writeFileSync(target, renderEventsDoc());
+console.log(`wrote ${EVENTS_DOC_PATH}`);
