@@ -47,16 +47,12 @@ CREATE FUNCTION ${s}.append_event(
   p_stream text, p_expected bigint, p_id uuid, p_type text, p_version int, p_data jsonb, p_metadata jsonb
 ) RETURNS TABLE (o_event_id uuid, o_stream_version bigint, o_global_position bigint, o_transaction_id text)
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  v_current bigint;
 BEGIN
-  SELECT coalesce(max(stream_version), 0) INTO v_current FROM ${s}.events WHERE stream_id = p_stream;
-  IF p_expected >= 0 AND v_current <> p_expected THEN
-    RETURN;
-  END IF;
   RETURN QUERY
     INSERT INTO ${s}.events (event_id, stream_id, stream_version, category, type, schema_version, data, metadata)
-    VALUES (p_id, p_stream, v_current + 1, split_part(p_stream, '-', 1), p_type, p_version, p_data, p_metadata)
+    SELECT p_id, p_stream, cur.v + 1, split_part(p_stream, '-', 1), p_type, p_version, p_data, p_metadata
+      FROM (SELECT coalesce(max(stream_version), 0) AS v FROM ${s}.events WHERE stream_id = p_stream) cur
+     WHERE p_expected < 0 OR cur.v = p_expected
     ON CONFLICT DO NOTHING
     RETURNING event_id, stream_version, global_position, transaction_id::text;
 END
