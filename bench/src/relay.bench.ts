@@ -96,7 +96,9 @@ export function relayBenchmarks(env: { databaseUrl: string; natsUrl: string }): 
               return total / (Number(process.hrtime.bigint() - start) / 1e9);
             },
           );
-          return [result('relay.publish', 'events/s', 'raw async JetStream publish, same payloads and batches', m, 0.7)];
+          return [
+            result('relay.publish', 'events/s', 'raw async JetStream publish, same payloads and batches', m, 0.7),
+          ];
         } finally {
           for (const name of streams) await jsm.streams.delete(name).catch(() => undefined);
           await nc.close();

@@ -1,0 +1,17 @@
+export * from './errors';
+export * from './tokens';
+export * from './config/config';
+export { redactUrl } from './config/redact';
+export * from './health/health-registry';
+export * from './runtime/process-info';
+export * from './runtime/clock';
+export * from './runtime/version';
+export * from './runtime/ping';
+export * from './runtime/resources';
+export * from './runtime/main';
+export { acquireDataDirLock, type DataDirLock } from './runtime/data-dir-lock';
+export * from './nest/platform.module';
+export * from './nest/outbox-relay.module';
+export * from './nest/health.controller';
+export * from './nest/create-app';
+export * from './nest/service-app';

@@ -1,0 +1,2 @@
+export { RedundancyServiceModule, REDUNDANCY_SERVICE } from './redundancy-service.module';
+export { REDUNDANCY_SERVICE_NAME } from './redundancy-service.constants';
