@@ -26,7 +26,7 @@ const DEFAULT_BATCH = 500;
 
 interface EventRow {
   global_position: string | number;
-  transaction_id: string;
+  tx_id: string;
   event_id: string;
   stream_id: string;
   stream_version: string | number;
@@ -53,7 +53,7 @@ export interface SqlEventStoreOptions {
 }
 
 const EVENT_COLUMNS =
-  'global_position, transaction_id::text AS transaction_id, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
+  'global_position, transaction_id::text AS tx_id, event_id, stream_id, stream_version, type, schema_version, data, metadata, recorded_at';
 
 /** The event store on a SQL driver; PostgreSQL and PGlite run the same SQL. */
 export class SqlEventStore implements EventStore {
@@ -411,7 +411,7 @@ export class SqlEventStore implements EventStore {
       streamId: r.stream_id,
       streamVersion: Number(r.stream_version),
       globalPosition: Number(r.global_position),
-      transactionId: r.transaction_id,
+      transactionId: r.tx_id,
       data: r.data,
       metadata: r.metadata,
       recordedAt: (r.recorded_at instanceof Date ? r.recorded_at : new Date(r.recorded_at)).toISOString(),
