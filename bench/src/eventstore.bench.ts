@@ -59,9 +59,9 @@ export function eventStoreBenchmarks(target: Target): Benchmark[] {
         try {
           const table = `"${store.schema}".raw_events`;
           await raw(`CREATE TABLE ${table} (LIKE "${store.schema}".events INCLUDING ALL)`);
-          const singles = quick ? 50 : 2000;
+          const singles = quick ? 50 : 3000;
           const batches = quick ? 5 : 100;
-          const rounds = quick ? 2 : 5;
+          const rounds = quick ? 2 : 7;
           let rawVersion = 0;
           let batchRawVersion = 0;
           const single = await compare(

@@ -41,20 +41,24 @@ CREATE TABLE ${s}.checkpoints (
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
 
--- The same for one event (the common case): scalar parameters, no arrays to build or unnest.
--- Returns no row when refused (stale version, or the event id or version is already stored).
+-- The same for one event (the common case): scalar parameters, no arrays to build or unnest,
+-- and a scalar result (a set-returning function costs a quarter of the rate on PGlite).
+-- Returns {global_position, stream_version}, or {NULL, NULL} for a stale version; an event id or
+-- version already stored raises unique_violation (no ON CONFLICT: speculative insertion costs).
 CREATE FUNCTION ${s}.append_event(
   p_stream text, p_expected bigint, p_id uuid, p_type text, p_version int, p_data jsonb, p_metadata jsonb
-) RETURNS TABLE (o_event_id uuid, o_stream_version bigint, o_global_position bigint, o_transaction_id text)
+) RETURNS bigint[]
 LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_position bigint;
+  v_version bigint;
 BEGIN
-  RETURN QUERY
-    INSERT INTO ${s}.events (event_id, stream_id, stream_version, category, type, schema_version, data, metadata)
-    SELECT p_id, p_stream, cur.v + 1, split_part(p_stream, '-', 1), p_type, p_version, p_data, p_metadata
-      FROM (SELECT coalesce(max(stream_version), 0) AS v FROM ${s}.events WHERE stream_id = p_stream) cur
-     WHERE p_expected < 0 OR cur.v = p_expected
-    ON CONFLICT DO NOTHING
-    RETURNING event_id, stream_version, global_position, transaction_id::text;
+  INSERT INTO ${s}.events (event_id, stream_id, stream_version, category, type, schema_version, data, metadata)
+  SELECT p_id, p_stream, cur.v + 1, split_part(p_stream, '-', 1), p_type, p_version, p_data, p_metadata
+    FROM (SELECT coalesce(max(stream_version), 0) AS v FROM ${s}.events WHERE stream_id = p_stream) cur
+   WHERE p_expected < 0 OR cur.v = p_expected
+  RETURNING global_position, stream_version INTO v_position, v_version;
+  RETURN ARRAY[v_position, v_version];
 END
 $fn$;
 

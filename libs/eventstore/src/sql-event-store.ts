@@ -23,6 +23,7 @@ import { UpcasterRegistry } from './upcasting';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 const DEFAULT_BATCH = 500;
+const UNIQUE_VIOLATION = '23505';
 
 interface EventRow {
   global_position: string | number;
@@ -41,7 +42,6 @@ interface AppendRow {
   o_event_id: string;
   o_stream_version: string | number;
   o_global_position: string | number;
-  o_transaction_id: string;
 }
 
 export interface SqlEventStoreOptions {
@@ -79,7 +79,7 @@ export class SqlEventStore implements EventStore {
     this.s = `"${options.schema}"`;
     this.upcasters = options.upcasters ?? new UpcasterRegistry();
     this.appended.setMaxListeners(0);
-    this.appendOneSql = `SELECT * FROM ${this.s}.append_event($1, $2, $3, $4, $5, $6, $7)`;
+    this.appendOneSql = `SELECT ${this.s}.append_event($1, $2, $3, $4, $5, $6, $7) AS r`;
     this.appendBatchSql = `SELECT * FROM ${this.s}.append_events($1, $2, $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])`;
   }
 
@@ -140,33 +140,35 @@ export class SqlEventStore implements EventStore {
     const expectedParam = expected === 'any' ? -1 : expected;
     let rows: AppendRow[];
     try {
-      rows =
-        events.length === 1
-          ? (
-              await this.db.queryPrepared<AppendRow>('fw_append_event', this.appendOneSql, [
-                streamId,
-                expectedParam,
-                ids[0],
-                events[0].type,
-                events[0].schemaVersion ?? 1,
-                JSON.stringify(events[0].data ?? null),
-                JSON.stringify(events[0].metadata),
-              ])
-            ).rows
-          : (
-              await this.db.queryPrepared<AppendRow>('fw_append_events', this.appendBatchSql, [
-                streamId,
-                expectedParam,
-                ids,
-                events.map((e) => e.type),
-                events.map((e) => e.schemaVersion ?? 1),
-                events.map((e) => JSON.stringify(e.data ?? null)),
-                events.map((e) => JSON.stringify(e.metadata)),
-              ])
-            ).rows;
+      if (events.length === 1) {
+        const [r] = (
+          await this.db.queryPrepared<{ r: Array<string | number | null> }>('fw_append_event', this.appendOneSql, [
+            streamId,
+            expectedParam,
+            ids[0],
+            events[0].type,
+            events[0].schemaVersion ?? 1,
+            JSON.stringify(events[0].data ?? null),
+            JSON.stringify(events[0].metadata),
+          ])
+        ).rows;
+        rows = r.r[0] === null ? [] : [{ o_event_id: ids[0], o_global_position: r.r[0], o_stream_version: r.r[1]! }];
+      } else {
+        rows = (
+          await this.db.queryPrepared<AppendRow>('fw_append_events', this.appendBatchSql, [
+            streamId,
+            expectedParam,
+            ids,
+            events.map((e) => e.type),
+            events.map((e) => e.schemaVersion ?? 1),
+            events.map((e) => JSON.stringify(e.data ?? null)),
+            events.map((e) => JSON.stringify(e.metadata)),
+          ])
+        ).rows;
+      }
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code !== 'FW409' && code !== 'FW412') throw err;
+      if (code !== 'FW409' && code !== 'FW412' && code !== UNIQUE_VIOLATION) throw err;
       return this.explainRejectedAppend(streamId, ids, expected);
     }
     // A single event that was not written (version check or unique index): find out why.
