@@ -102,6 +102,7 @@ const scopeConstraints = [
     sourceTag: 'scope:agent',
     onlyDependOnLibsWithTags: ['scope:agent', 'scope:shared', 'type:contracts'],
   },
+  { sourceTag: 'scope:catalogue', onlyDependOnLibsWithTags: ['scope:catalogue', 'scope:shared', 'type:contracts'] },
   {
     sourceTag: 'scope:runner',
     onlyDependOnLibsWithTags: ['scope:runner', 'scope:shared', 'scope:gateway', ...CONTEXTS.map((c) => `scope:${c}`)],

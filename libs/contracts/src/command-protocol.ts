@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** Roles of the people and systems that send commands. */
+export const ROLES = ['operator', 'reseller', 'auditor', 'system', 'agent'] as const;
+export type Role = (typeof ROLES)[number];
+
 /** Caller metadata of a command request; the gateway sets `actor` and `reseller` after authentication. */
 export const commandMetaSchema = z
   .object({
@@ -12,6 +16,10 @@ export const commandMetaSchema = z
     correlationId: z.string().min(1).optional().describe('Copied into the metadata of every resulting event.'),
     actor: z.string().min(1).optional().describe('Who sends the command (`operator:alice`, `system:scheduler`).'),
     reseller: z.string().min(1).nullable().optional().describe('Tenant the actor acts for; null or absent: none.'),
+    role: z
+      .enum(ROLES)
+      .optional()
+      .describe('Role of the actor: a `reseller` may act on its own tenant only; an `auditor` only reads.'),
   })
   .describe('Caller metadata.');
 

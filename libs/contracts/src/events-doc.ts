@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { catalogue as defaultCatalogue } from './catalogue';
 import { commandReplySchema, commandRequestSchema } from './command-protocol';
 import { deadLetterHeadersSchema } from './dead-letter';
 import { eventEnvelopeSchema } from './envelope';
@@ -113,7 +112,7 @@ function section(items: string[], none: string): string {
  * letters, then each context's events and commands, then the agent messages. Pure and
  * deterministic; `npm run docs` writes it, a unit test compares it with the file.
  */
-export function renderEventsDoc(catalogue: MessageCatalogue = defaultCatalogue): string {
+export function renderEventsDoc(catalogue: MessageCatalogue): string {
   const subjects = new Subjects();
   const ns = subjects.namespace;
   const genericData = z.record(z.string(), z.unknown()).describe("The command's data; see each command.");

@@ -5,5 +5,4 @@ export * from './command-protocol';
 export * from './dead-letter';
 export * from './registry';
 export * from './ping';
-export * from './catalogue';
 export * from './events-doc';
