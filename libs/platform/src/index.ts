@@ -15,3 +15,4 @@ export * from './nest/outbox-relay.module';
 export * from './nest/health.controller';
 export * from './nest/create-app';
 export * from './nest/service-app';
+export * from './es/command-executor';

@@ -36,6 +36,11 @@ export interface FleetwardenConfig {
   dbSchema: string;
   /** `FLEETWARDEN_CLOCK_SPEED`: how many times faster than real time the clock runs. */
   clockSpeed: number;
+  /**
+   * `FLEETWARDEN_CLOCK_ORIGIN`: the instant from which a faster clock runs (ms since epoch);
+   * every process of an installation (and the simulator) must share it. Default: midnight UTC today.
+   */
+  clockOrigin: number;
   /** `FLEETWARDEN_NATS_REPLICAS`: replicas of the JetStream events stream. */
   natsReplicas: number;
   /** `FLEETWARDEN_DUPLICATE_WINDOW_MS`: JetStream de-duplication window of the events stream. */
@@ -143,6 +148,11 @@ const variables = {
       .transform(Number)
       .pipe(z.number().positive('must be a positive number').finite('must be a positive number')),
   },
+  FLEETWARDEN_CLOCK_ORIGIN: {
+    schema: z.iso
+      .datetime({ offset: true, message: 'must be an ISO-8601 date and time, e.g. 2026-11-27T00:00:00Z' })
+      .transform((s) => Date.parse(s)),
+  },
   FLEETWARDEN_NATS_REPLICAS: { schema: integer(1, 5, 'must be an integer between 1 and 5') },
   FLEETWARDEN_DUPLICATE_WINDOW_MS: {
     schema: integer(1000, 7 * 24 * 3600 * 1000, 'must be an integer number of milliseconds between 1000 and 604800000'),
@@ -161,7 +171,11 @@ type Parsed = { [K in keyof Variables]: z.output<Variables[K]['schema']> | undef
  * Reads and validates the configuration from the environment. Empty values count as unset.
  * Throws {@link ConfigError} naming every invalid variable (secrets are never echoed).
  */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): FleetwardenConfig {
+export function loadConfig(
+  env: Env = process.env,
+  cwd: string = process.cwd(),
+  now: () => number = Date.now,
+): FleetwardenConfig {
   const problems: string[] = [];
   const parsed = {} as Record<string, unknown>;
   for (const [name, variable] of Object.entries(variables) as Array<[string, Variable<unknown>]>) {
@@ -191,6 +205,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     namespace: p.FLEETWARDEN_NAMESPACE ?? CONFIG_DEFAULTS.FLEETWARDEN_NAMESPACE,
     dbSchema: p.FLEETWARDEN_DB_SCHEMA ?? CONFIG_DEFAULTS.FLEETWARDEN_DB_SCHEMA,
     clockSpeed: p.FLEETWARDEN_CLOCK_SPEED ?? CONFIG_DEFAULTS.FLEETWARDEN_CLOCK_SPEED,
+    clockOrigin: p.FLEETWARDEN_CLOCK_ORIGIN ?? startOfUtcDay(now()),
     natsReplicas: p.FLEETWARDEN_NATS_REPLICAS ?? CONFIG_DEFAULTS.FLEETWARDEN_NATS_REPLICAS,
     duplicateWindowMs: p.FLEETWARDEN_DUPLICATE_WINDOW_MS ?? CONFIG_DEFAULTS.FLEETWARDEN_DUPLICATE_WINDOW_MS,
     graphqlIntrospection: p.FLEETWARDEN_GRAPHQL_INTROSPECTION ?? CONFIG_DEFAULTS.FLEETWARDEN_GRAPHQL_INTROSPECTION,
@@ -202,4 +217,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 /** Nest logger levels enabled by a `LOG_LEVEL` (it and every less verbose level, plus `fatal`). */
 export function nestLogLevels(level: LogLevel): Array<LogLevel | 'fatal'> {
   return ['fatal', ...LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1)];
+}
+
+function startOfUtcDay(ms: number): number {
+  return Math.floor(ms / 86_400_000) * 86_400_000;
 }

@@ -17,7 +17,7 @@ function problemOf(env: Record<string, string>): string {
 describe('loadConfig', () => {
   describe('when nothing is set', () => {
     it('uses the documented defaults', () => {
-      expect(loadConfig({}, CWD)).toEqual({
+      expect(loadConfig({}, CWD, () => Date.parse('2026-11-27T17:30:00Z'))).toEqual({
         port: 4000,
         natsUrl: 'nats://127.0.0.1:4222',
         natsServers: ['nats://127.0.0.1:4222'],
@@ -29,6 +29,7 @@ describe('loadConfig', () => {
         namespace: 'fleet',
         dbSchema: 'fleetwarden',
         clockSpeed: 1,
+        clockOrigin: Date.parse('2026-11-27T00:00:00Z'),
         natsReplicas: 1,
         duplicateWindowMs: 120_000,
         graphqlIntrospection: false,
@@ -55,6 +56,7 @@ describe('loadConfig', () => {
           FLEETWARDEN_NAMESPACE: 'acme_prod',
           FLEETWARDEN_DB_SCHEMA: 'acme',
           FLEETWARDEN_CLOCK_SPEED: '60',
+          FLEETWARDEN_CLOCK_ORIGIN: '2026-01-01T00:00:00Z',
           FLEETWARDEN_NATS_REPLICAS: '3',
           FLEETWARDEN_DUPLICATE_WINDOW_MS: '300000',
           FLEETWARDEN_GRAPHQL_INTROSPECTION: 'true',
@@ -75,6 +77,7 @@ describe('loadConfig', () => {
         namespace: 'acme_prod',
         dbSchema: 'acme',
         clockSpeed: 60,
+        clockOrigin: Date.parse('2026-01-01T00:00:00Z'),
         natsReplicas: 3,
         duplicateWindowMs: 300_000,
         graphqlIntrospection: true,

@@ -11,6 +11,7 @@ import {
 import type { FleetwardenConfig } from '../config/config';
 import { HealthRegistry } from '../health/health-registry';
 import { openPlatformResources, type PlatformResources } from '../runtime/resources';
+import { CommandExecutor } from '../es/command-executor';
 import { createClock } from '../runtime/clock';
 import {
   CLOCK,
@@ -101,7 +102,8 @@ export class PlatformModule {
     const providers: Provider[] = [
       { provide: PLATFORM_CONFIG, useValue: config },
       { provide: OWNS_RESOURCES, useValue: !options.resources },
-      { provide: CLOCK, useValue: createClock(config.clockSpeed) },
+      { provide: CLOCK, useValue: createClock(config.clockSpeed, config.clockOrigin) },
+      CommandExecutor,
       resourcesProvider,
       fromResources(SUBJECTS, (r) => r.subjects),
       fromResources(PROCESS_INFO, (r) => r.process),
@@ -126,6 +128,7 @@ export class PlatformModule {
         JETSTREAM_MANAGER,
         EVENT_STORE,
         HealthRegistry,
+        CommandExecutor,
       ],
     };
   }
