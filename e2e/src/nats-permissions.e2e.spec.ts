@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nkeyAuthenticator, type NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { newUser, renderAuthConfig, type AuthPlan } from '../../tools/nats-auth-config';
+import { newUser, renderAuthConfig, type AuthPlan } from '@fleetwarden/messaging';
 import { freePort, pollUntil, portAnswers } from './support/processes';
 
 jest.setTimeout(30_000);

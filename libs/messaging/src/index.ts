@@ -33,3 +33,5 @@ export {
   RemoteCommandError,
   UnroutableEventError,
 } from './messaging.errors';
+export { newUser, renderAuthConfig } from './nats-auth';
+export type { AuthPlan, NkeyUser } from './nats-auth';
