@@ -1,0 +1,42 @@
+import { connectNats } from '@fleetwarden/messaging';
+import { createClock, fleetwardenVersion, runMain } from '@fleetwarden/platform';
+import { parseArgsOrExit } from './cli/run-cli';
+import { FleetModel } from './sim/fleet-data';
+import { FLEET_USAGE, parseFleetArgs } from './sim/fleet-options';
+import { FleetSimulator } from './sim/fleet-simulator';
+
+const options = parseArgsOrExit('fleet', FLEET_USAGE, parseFleetArgs);
+
+runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
+  const speed = options.speed ?? config.clockSpeed;
+  if (options.speed !== undefined && process.env['FLEETWARDEN_CLOCK_SPEED'] && options.speed !== config.clockSpeed) {
+    logger.warn(
+      `--speed ${options.speed} overrides FLEETWARDEN_CLOCK_SPEED=${config.clockSpeed}: the stack must run at the same speed`,
+      'fleet',
+    );
+  }
+  const nc = await connectNats({ url: config.natsUrl, name: 'fleet-simulator' });
+  atExit(async () => {
+    if (!nc.isClosed()) await nc.close();
+  });
+  const simulator = new FleetSimulator({
+    connection: nc,
+    namespace: config.namespace,
+    fleet: new FleetModel({ servers: options.servers, resellers: options.resellers, seed: options.seed }),
+    clock: createClock(speed, config.clockOrigin),
+    speed,
+    heartbeatSec: options.heartbeatSec,
+    failRate: options.failRate,
+    agentVersion: `${fleetwardenVersion()}-sim`,
+    logger,
+  });
+  simulator.start();
+  return {
+    async close() {
+      await simulator.stop();
+      const { hellos, heartbeats } = simulator.stats();
+      logger.log(`stopped ${options.servers} agents after ${hellos} hellos and ${heartbeats} heartbeats`, 'fleet');
+      await nc.drain();
+    },
+  };
+});

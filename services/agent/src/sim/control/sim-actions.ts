@@ -1,0 +1,127 @@
+import { z } from 'zod';
+import { formatPath } from '@fleetwarden/contracts';
+import { idSchema } from '@fleetwarden/inventory-contracts';
+import type { SimulatorControl } from './simulator-control';
+
+/** What an action did: how many servers changed state, and the ids this simulator does not run. */
+export interface SimActionResult {
+  affected: number;
+  unknownServerIds?: string[];
+}
+
+/** Reply to a control request (when it has a reply subject). */
+export type SimControlReply =
+  { ok: true; action: string; affected: number; unknownServerIds?: string[] } | { ok: false; error: string };
+
+/** One action of `<ns>.sim.control`: its message schema and what it does to the simulator. */
+export interface SimAction<Message = unknown> {
+  /** The `action` value that selects it (`stop`, `start`, later `keepalive-stop`, ...). */
+  readonly name: string;
+  readonly description: string;
+  /** Schema of the whole control message, `action` included. */
+  readonly schema: z.ZodType<Message>;
+  run(message: Message, sim: SimulatorControl): SimActionResult;
+}
+
+/** Declares an action; `run` receives the message as its schema parsed it. */
+export function defineSimAction<S extends z.ZodType>(definition: {
+  name: string;
+  description: string;
+  schema: S;
+  run(message: z.output<S>, sim: SimulatorControl): SimActionResult;
+}): SimAction<z.output<S>> {
+  return Object.freeze({ ...definition }) as SimAction<z.output<S>>;
+}
+
+/** `{ "action": <name>, "serverIds": [...] }`; extend it for actions that carry more fields. */
+export function serverIdsMessage<const Name extends string>(name: Name) {
+  return z
+    .object({
+      action: z.literal(name),
+      serverIds: z.array(idSchema).min(1, 'must list at least one server id').max(1_000_000),
+    })
+    .strict();
+}
+
+/** Applies `change` to each listed server this simulator runs; counts those it changed. */
+export function forEachServer(
+  serverIds: readonly string[],
+  sim: SimulatorControl,
+  change: (serverId: string) => boolean,
+): SimActionResult {
+  const { known, unknown } = sim.resolve(serverIds);
+  let affected = 0;
+  for (const serverId of known) if (change(serverId)) affected++;
+  return unknown.length > 0 ? { affected, unknownServerIds: unknown } : { affected };
+}
+
+/** `stop`: the listed virtual agents go silent (a disconnect: no heartbeats, no messages). */
+export const stopAction = defineSimAction({
+  name: 'stop',
+  description: 'The listed agents go silent (disconnect): no more heartbeats until `start`.',
+  schema: serverIdsMessage('stop'),
+  run: (message, sim) => forEachServer(message.serverIds, sim, (id) => sim.silence(id)),
+});
+
+/** `start`: the listed silent agents say hello again and resume their heartbeats. */
+export const startAction = defineSimAction({
+  name: 'start',
+  description: 'The listed silent agents reconnect: a new hello, then heartbeats again.',
+  schema: serverIdsMessage('start'),
+  run: (message, sim) => forEachServer(message.serverIds, sim, (id) => sim.resume(id)),
+});
+
+/** The actions every simulator understands. */
+export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [stopAction, startAction] as SimAction[];
+
+const envelopeSchema = z.object({ action: z.string().min(1) });
+
+/**
+ * The actions a simulator accepts on `<ns>.sim.control`, by name. Handling a message never
+ * throws: an unknown action, a bad shape or a failing action gives `{ ok: false, error }`.
+ */
+export class SimActionRegistry {
+  private readonly actions = new Map<string, SimAction>();
+
+  constructor(actions: readonly SimAction[] = DEFAULT_SIM_ACTIONS) {
+    for (const action of actions) this.register(action);
+  }
+
+  register(action: SimAction): this {
+    if (this.actions.has(action.name)) throw new Error(`sim action "${action.name}" is registered twice`);
+    this.actions.set(action.name, action);
+    return this;
+  }
+
+  /** Names of the registered actions, sorted. */
+  names(): string[] {
+    return [...this.actions.keys()].sort();
+  }
+
+  handle(message: unknown, sim: SimulatorControl): SimControlReply {
+    const envelope = envelopeSchema.safeParse(message);
+    if (!envelope.success) return { ok: false, error: `invalid control message: ${describe(envelope.error)}` };
+    const action = this.actions.get(envelope.data.action);
+    if (!action) {
+      return {
+        ok: false,
+        error: `unknown action "${envelope.data.action}" (known: ${this.names().join(', ')})`,
+      };
+    }
+    const parsed = action.schema.safeParse(message);
+    if (!parsed.success) return { ok: false, error: `invalid "${action.name}" message: ${describe(parsed.error)}` };
+    try {
+      const result = action.run(parsed.data, sim);
+      return { ok: true, action: action.name, ...result };
+    } catch (err) {
+      return { ok: false, error: `"${action.name}" failed: ${(err as Error)?.message ?? String(err)}` };
+    }
+  }
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${formatPath(i.path)}: ${i.message}`)
+    .join('; ');
+}

@@ -1,0 +1,55 @@
+import { intFlag, numberFlag, parseFlags, UsageError } from '../cli/cli-args';
+
+export const FLEET_USAGE = `usage: npm run fleet -- --servers N [--resellers R] [--seed S] [--speed X] [--heartbeat S] [--fail-rate P]
+
+  --servers N     virtual servers (1-1000000), ids srv-00001...
+  --resellers R   resellers (default 3); server k belongs to reseller ((k-1) % R) + 1
+  --seed S        seed of the fake data (integer, default 1): same seed, same fleet
+  --speed X       clock speed (default FLEETWARDEN_CLOCK_SPEED, else 1); must match the stack's
+  --heartbeat S   heartbeat interval in seconds of clock time (default 10)
+  --fail-rate P   share of simulated work that fails, 0..1 (default 0)
+
+environment: NATS_URL, FLEETWARDEN_NAMESPACE, FLEETWARDEN_CLOCK_SPEED, FLEETWARDEN_CLOCK_ORIGIN, LOG_LEVEL`;
+
+export const FLEET_DEFAULTS = { resellers: 3, seed: 1, heartbeatSec: 10, failRate: 0 } as const;
+
+/** Validated flags of `npm run fleet`. */
+export interface FleetOptions {
+  servers: number;
+  resellers: number;
+  seed: number;
+  /** Undefined: take `FLEETWARDEN_CLOCK_SPEED`. */
+  speed: number | undefined;
+  heartbeatSec: number;
+  failRate: number;
+  help: boolean;
+}
+
+/** Parses the simulator's flags; throws {@link UsageError} naming the flag at fault. */
+export function parseFleetArgs(argv: readonly string[]): FleetOptions {
+  const flags = parseFlags(argv, {
+    servers: { type: 'string' },
+    resellers: { type: 'string' },
+    seed: { type: 'string' },
+    speed: { type: 'string' },
+    heartbeat: { type: 'string' },
+    'fail-rate': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (flags.help) {
+    return { servers: 0, ...FLEET_DEFAULTS, speed: undefined, help: true };
+  }
+  const servers = intFlag('servers', flags.servers, 1, 1_000_000);
+  if (servers === undefined) throw new UsageError('--servers is required');
+  return {
+    servers,
+    resellers: intFlag('resellers', flags.resellers, 1, 100_000) ?? FLEET_DEFAULTS.resellers,
+    seed: intFlag('seed', flags.seed, 0, 4_294_967_295) ?? FLEET_DEFAULTS.seed,
+    speed: numberFlag('speed', flags.speed, { min: 0, max: 1_000_000, minExclusive: true }),
+    heartbeatSec:
+      numberFlag('heartbeat', flags.heartbeat, { min: 0, max: 3600, minExclusive: true }) ??
+      FLEET_DEFAULTS.heartbeatSec,
+    failRate: numberFlag('fail-rate', flags['fail-rate'], { min: 0, max: 1 }) ?? FLEET_DEFAULTS.failRate,
+    help: false,
+  };
+}

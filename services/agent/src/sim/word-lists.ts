@@ -1,0 +1,121 @@
+export const RESELLER_FIRST = [
+  'Northwind',
+  'Bluepeak',
+  'Ironbridge',
+  'Clearline',
+  'Silverlake',
+  'Redwood',
+  'Harbor',
+  'Summit',
+  'Brightpath',
+  'Crossroads',
+  'Keystone',
+  'Evergreen',
+  'Lighthouse',
+  'Granite',
+  'Westfield',
+  'Oakridge',
+] as const;
+
+export const RESELLER_SECOND = [
+  'Communications',
+  'Telecom',
+  'Networks',
+  'Voice Solutions',
+  'IT Services',
+  'Systems',
+  'Connect',
+  'Unified',
+] as const;
+
+export const COMPANY_FIRST = [
+  'Alder',
+  'Beacon',
+  'Cedar',
+  'Delta',
+  'Elm',
+  'Falcon',
+  'Garnet',
+  'Hazel',
+  'Iris',
+  'Juniper',
+  'Kestrel',
+  'Linden',
+  'Maple',
+  'Nimbus',
+  'Orchid',
+  'Pine',
+  'Quarry',
+  'Raven',
+  'Sable',
+  'Tamarack',
+  'Umber',
+  'Vale',
+  'Willow',
+  'Yarrow',
+] as const;
+
+export const COMPANY_SECOND = [
+  'Dental',
+  'Logistics',
+  'Legal',
+  'Medical',
+  'Insurance',
+  'Realty',
+  'Engineering',
+  'Foods',
+  'Motors',
+  'Hotels',
+  'Clinic',
+  'Accounting',
+  'Design',
+  'Freight',
+  'Pharmacy',
+  'Schools',
+] as const;
+
+export const COMPANY_SUFFIX = ['Inc.', 'LLC', 'GmbH', 'Ltd', 'Group', 'Partners', 'Co.', 'AG'] as const;
+
+export const STREETS = [
+  'Main Street',
+  'Oak Avenue',
+  'Station Road',
+  'Market Square',
+  'Harbour Lane',
+  'Mill Road',
+  'Park Drive',
+  'Church Street',
+  'Bridge Street',
+  'High Street',
+  'Lakeview Boulevard',
+  'Industrial Way',
+] as const;
+
+export const CITIES = [
+  ['Seattle', 'US'],
+  ['Denver', 'US'],
+  ['Austin', 'US'],
+  ['Boston', 'US'],
+  ['Toronto', 'CA'],
+  ['London', 'GB'],
+  ['Manchester', 'GB'],
+  ['Dublin', 'IE'],
+  ['Munich', 'DE'],
+  ['Hamburg', 'DE'],
+  ['Vienna', 'AT'],
+  ['Zurich', 'CH'],
+  ['Amsterdam', 'NL'],
+  ['Lyon', 'FR'],
+  ['Sydney', 'AU'],
+  ['Auckland', 'NZ'],
+] as const;
+
+/** The product's installed binaries a simulated server reports (see `fleet-data.ts`). */
+export const PRODUCT_FILES = [
+  { name: 'CoreServer.exe', kind: 'server' },
+  { name: 'CallRouter.dll', kind: 'server' },
+  { name: 'MediaEngine.dll', kind: 'older' },
+  { name: 'KeepAlive.exe', kind: 'server' },
+  { name: 'WebGateway.dll', kind: 'webapps' },
+  { name: 'Licensing.dll', kind: 'unknown' },
+] as const;
