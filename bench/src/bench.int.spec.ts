@@ -23,6 +23,8 @@ describe('npm run bench -- --quick', () => {
       'eventstore.append.single.pglite',
       'eventstore.readAll.pg',
       'eventstore.readAll.pglite',
+      'gateway.servers.first50',
+      'inventory.heartbeats',
       'relay.publish',
     ]);
     for (const r of results) {

@@ -9,8 +9,10 @@ export interface BenchResult {
   baseline: string;
   baselineValue: number;
   ratio: number;
-  /** Minimum acceptable ratio, or null when the benchmark only reports. */
+  /** Acceptable ratio (a minimum, or a maximum when `better` is 'lower'), or null when the benchmark only reports. */
   target: number | null;
+  /** 'higher' (default: rates) or 'lower' (latencies): which side of `target` is good. */
+  better?: 'higher' | 'lower';
 }
 
 export interface BenchContext {
@@ -81,14 +83,18 @@ export function result(
 const round = (x: number) => Math.round(x * 10) / 10;
 
 export function printTable(results: BenchResult[]): string {
-  const rows = results.map((r) => [
-    r.name,
-    `${r.value} ${r.unit}`,
-    `${r.baselineValue} ${r.unit}`,
-    r.ratio.toFixed(3),
-    r.target === null ? '-' : `>= ${r.target}`,
-    r.target === null ? '' : r.ratio >= r.target ? 'ok' : 'BELOW TARGET',
-  ]);
+  const rows = results.map((r) => {
+    const lower = r.better === 'lower';
+    const met = r.target === null || (lower ? r.ratio <= r.target : r.ratio >= r.target);
+    return [
+      r.name,
+      `${r.value} ${r.unit}`,
+      `${r.baselineValue} ${r.unit}`,
+      r.ratio.toFixed(3),
+      r.target === null ? '-' : `${lower ? '<=' : '>='} ${r.target}`,
+      r.target === null ? '' : met ? 'ok' : lower ? 'ABOVE TARGET' : 'BELOW TARGET',
+    ];
+  });
   const header = ['benchmark', 'value', 'baseline', 'ratio', 'target', ''];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells: string[]) =>

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { eventStoreBenchmarks, pgliteTarget, postgresTarget } from './eventstore.bench';
+import { gatewayBenchmarks } from './gateway.bench';
 import { printTable, writeResults, type BenchResult, type Benchmark } from './harness';
+import { inventoryBenchmarks } from './inventory.bench';
 import { relayBenchmarks } from './relay.bench';
 
 const args = process.argv.slice(2);
@@ -14,6 +16,8 @@ const benchmarks: Benchmark[] = [
   ...eventStoreBenchmarks(postgresTarget(databaseUrl)),
   ...eventStoreBenchmarks(pgliteTarget()),
   ...relayBenchmarks({ databaseUrl, natsUrl }),
+  ...gatewayBenchmarks({ databaseUrl, natsUrl }),
+  ...inventoryBenchmarks({ databaseUrl, natsUrl }),
 ];
 
 async function main(): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type PlatformResources,
 } from '@fleetwarden/platform';
 import { GatewayModule } from './gateway.module';
+import type { GatewayOptions } from './gateway.options';
 
 /** Options of {@link startGatewayApp}. */
 export interface StartGatewayOptions {
@@ -18,6 +19,8 @@ export interface StartGatewayOptions {
   resources?: PlatformResources;
   /** Run an outbox relay contender in this app (default true). */
   relay?: boolean;
+  /** Timeouts of mutations (defaults suit production). */
+  gateway?: GatewayOptions;
 }
 
 /** Starts the gateway on `PORT` (all interfaces). */
@@ -25,7 +28,7 @@ export async function startGatewayApp(options: StartGatewayOptions): Promise<Nes
   const { config, logger } = options;
   const imports: Array<Type | DynamicModule> = [
     PlatformModule.forRoot(config, { name: 'gateway', resources: options.resources, logger }),
-    GatewayModule,
+    GatewayModule.forRoot(options.gateway),
   ];
   if (options.relay ?? true) imports.push(OutboxRelayModule.forRoot());
 

@@ -1,0 +1,108 @@
+import type { EventStore } from '@fleetwarden/eventstore';
+
+/** One versioned change of the gateway's read-model tables; `statements` get the quoted schema. */
+export interface ReadModelMigration {
+  version: number;
+  name: string;
+  statements(schema: string): string[];
+}
+
+/**
+ * The read models, in order. Never edit an applied migration: add one. Server ids sort bytewise
+ * (`COLLATE "C"`), so that keyset pagination gives the same order on every database.
+ */
+export const READ_MODEL_MIGRATIONS: readonly ReadModelMigration[] = [
+  {
+    version: 1,
+    name: 'inventory: servers, groups, status changes; presence table of the inventory service',
+    statements: (s) => [
+      // Written by the inventory service on every heartbeat; created here too when the gateway starts first.
+      `CREATE TABLE IF NOT EXISTS ${s}.inventory_presence (
+         server_id text PRIMARY KEY,
+         last_seen_at timestamptz NOT NULL,
+         heartbeat_interval_sec double precision NOT NULL)`,
+      `CREATE TABLE ${s}.rm_resellers (id text PRIMARY KEY, name text NOT NULL)`,
+      `CREATE TABLE ${s}.rm_servers (
+         id text COLLATE "C" PRIMARY KEY,
+         reseller_id text NOT NULL,
+         reseller_name text NOT NULL,
+         company_id text NOT NULL,
+         company_name text NOT NULL,
+         address text NOT NULL DEFAULT '',
+         server_version text NOT NULL,
+         server_version_key numeric[] GENERATED ALWAYS AS (string_to_array(server_version, '.')::numeric[]) STORED,
+         web_apps_version text,
+         stage text NOT NULL,
+         hosting_provider text NOT NULL,
+         connected boolean NOT NULL DEFAULT false,
+         last_seen_at timestamptz,
+         heartbeat_interval_sec double precision,
+         fqdn text,
+         host_name text,
+         public_ip text,
+         private_ip text,
+         files jsonb NOT NULL DEFAULT '[]',
+         decommissioned boolean NOT NULL DEFAULT false,
+         decommissioned_at timestamptz,
+         decommission_reason text,
+         registered_at timestamptz NOT NULL,
+         updated_at timestamptz NOT NULL,
+         search_text text GENERATED ALWAYS AS (
+           lower((id COLLATE "default") || ' ' || company_name || ' ' || address || ' ' || coalesce(fqdn, ''))) STORED)`,
+      `CREATE INDEX rm_servers_live ON ${s}.rm_servers (id) WHERE NOT decommissioned`,
+      `CREATE INDEX rm_servers_reseller ON ${s}.rm_servers (reseller_id, id)`,
+      `CREATE INDEX rm_servers_company ON ${s}.rm_servers (company_id, id)`,
+      `CREATE INDEX rm_servers_company_order ON ${s}.rm_servers (company_name, id)`,
+      `CREATE INDEX rm_servers_reseller_company_order ON ${s}.rm_servers (reseller_id, company_name, id)`,
+      `CREATE INDEX rm_servers_version_order ON ${s}.rm_servers (server_version_key, id)`,
+      `CREATE INDEX rm_servers_reseller_version_order ON ${s}.rm_servers (reseller_id, server_version_key, id)`,
+      `CREATE TABLE ${s}.rm_groups (
+         id text COLLATE "C" PRIMARY KEY,
+         name text NOT NULL,
+         reseller_id text,
+         created_at timestamptz NOT NULL)`,
+      `CREATE INDEX rm_groups_reseller ON ${s}.rm_groups (reseller_id, name)`,
+      `CREATE TABLE ${s}.rm_group_servers (
+         group_id text COLLATE "C" NOT NULL,
+         server_id text COLLATE "C" NOT NULL,
+         PRIMARY KEY (group_id, server_id))`,
+      `CREATE INDEX rm_group_servers_server ON ${s}.rm_group_servers (server_id)`,
+      // Written by the projection in its transaction; every gateway instance tails the committed rows
+      // in (tx_id, seq) order and publishes them to its subscribers.
+      `CREATE TABLE ${s}.rm_server_status_changes (
+         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+         server_id text NOT NULL,
+         status text NOT NULL,
+         connected boolean NOT NULL,
+         last_seen_at timestamptz,
+         changed_at timestamptz NOT NULL,
+         reseller_id text NOT NULL,
+         reseller_name text NOT NULL,
+         company_id text NOT NULL,
+         company_name text NOT NULL,
+         recorded_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX rm_server_status_changes_order ON ${s}.rm_server_status_changes (tx_id, seq)`,
+    ],
+  },
+];
+
+/** Applies the pending read-model migrations in one transaction, one instance at a time. */
+export async function migrateReadModels(store: EventStore, schemaName: string): Promise<void> {
+  const s = `"${schemaName}"`;
+  await store.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${schemaName}:gateway-read-models`]);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await tx.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.rm_migrations (
+         version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await tx.query<{ version: number }>(`SELECT version FROM ${s}.rm_migrations`);
+    const applied = new Set(rows.map((r) => Number(r.version)));
+    for (const m of READ_MODEL_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      for (const statement of m.statements(s)) await tx.query(statement);
+      await tx.query(`INSERT INTO ${s}.rm_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+    }
+  });
+}
