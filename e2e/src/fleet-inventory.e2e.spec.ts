@@ -15,7 +15,7 @@ jest.setTimeout(180_000);
 
 const SERVERS = 200;
 const RESELLERS = 3;
-const HEARTBEAT_SEC = 1;
+const HEARTBEAT_SEC = 2;
 const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
 interface ServerNode {
@@ -93,19 +93,19 @@ describe('inventory end to end: npm start + npm run fleet -- --servers 200 --res
     }
   }
 
-  async function eventsOfType(type: string): Promise<Array<{ serverId: string; at: string }>> {
+  async function eventsOfType(type: string): Promise<Array<{ serverId: string; at: string; lastSeenAt?: string }>> {
     const js = jetstream(nc);
     const consumer = await js.consumers.get(subjects.eventsStream, {
       filter_subjects: subjects.event('inventory', type),
     });
-    const out: Array<{ serverId: string; at: string }> = [];
+    const out: Array<{ serverId: string; at: string; lastSeenAt?: string }> = [];
     const jsm = await jetstreamManager(nc);
     const info = await jsm.streams.info(subjects.eventsStream, { subjects_filter: subjects.event('inventory', type) });
     const expected = info.state.subjects?.[subjects.event('inventory', type)] ?? 0;
     if (expected === 0) return out;
     const messages = await consumer.fetch({ max_messages: expected, expires: 5000 });
     for await (const m of messages) {
-      out.push((m.json() as { data: { serverId: string; at: string } }).data);
+      out.push((m.json() as { data: { serverId: string; at: string; lastSeenAt?: string } }).data);
       if (out.length === expected) break;
     }
     return out;
@@ -207,8 +207,8 @@ describe('inventory end to end: npm start + npm run fleet -- --servers 200 --res
     );
     const elapsedMs = Date.now() - stoppedAt;
     expect(offline.sort()).toEqual([...stopped].sort());
-    // 3 intervals after the last heartbeat, plus one sweep and the projection's poll.
-    expect(elapsedMs).toBeLessThan(3 * HEARTBEAT_SEC * 1000 + 2000);
+    // 3 intervals after the last heartbeat, plus one sweep (a quarter interval) and the projection's poll.
+    expect(elapsedMs).toBeLessThan(3 * HEARTBEAT_SEC * 1000 + 2500);
 
     const disconnected = await pollUntil(
       'ServerDisconnected on the events stream',
@@ -219,6 +219,11 @@ describe('inventory end to end: npm start + npm run fleet -- --servers 200 --res
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     expect(disconnected.map((e) => e.serverId).sort()).toEqual([...stopped].sort());
+    for (const e of disconnected) {
+      const silentMs = Date.parse(e.at) - Date.parse(e.lastSeenAt ?? e.at);
+      expect(silentMs).toBeGreaterThanOrEqual(3 * HEARTBEAT_SEC * 1000);
+      expect(silentMs).toBeLessThan(3 * HEARTBEAT_SEC * 1000 + 1000);
+    }
 
     await simControl('start', stopped);
     await pollUntil(
