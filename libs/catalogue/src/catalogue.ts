@@ -1,9 +1,10 @@
 import { CONTEXTS, MessageCatalogue, PING_COMMANDS } from '@fleetwarden/contracts';
 import { INVENTORY_AGENT_MESSAGES, INVENTORY_COMMANDS, INVENTORY_EVENTS } from '@fleetwarden/inventory-contracts';
+import { SCHEDULING_COMMANDS, SCHEDULING_EVENTS } from '@fleetwarden/scheduling-contracts';
 
 /** Every event, command and agent message of Fleetwarden; `docs/events.md` is generated from it. */
 export const catalogue = new MessageCatalogue({
-  events: [...INVENTORY_EVENTS],
-  commands: [...CONTEXTS.map((context) => PING_COMMANDS[context]), ...INVENTORY_COMMANDS],
+  events: [...INVENTORY_EVENTS, ...SCHEDULING_EVENTS],
+  commands: [...CONTEXTS.map((context) => PING_COMMANDS[context]), ...INVENTORY_COMMANDS, ...SCHEDULING_COMMANDS],
   agentMessages: [...INVENTORY_AGENT_MESSAGES],
 });

@@ -1,0 +1,3 @@
+export * from './shared';
+export * from './events';
+export * from './commands';
