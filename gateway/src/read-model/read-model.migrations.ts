@@ -85,6 +85,71 @@ export const READ_MODEL_MIGRATIONS: readonly ReadModelMigration[] = [
       `CREATE INDEX rm_server_status_changes_order ON ${s}.rm_server_status_changes (tx_id, seq)`,
     ],
   },
+  {
+    version: 2,
+    name: 'scheduling: version catalog, update tasks and their servers',
+    statements: (s) => [
+      `CREATE TABLE ${s}.rm_versions (
+         component text NOT NULL,
+         version text NOT NULL,
+         version_key numeric[] GENERATED ALWAYS AS (string_to_array(version, '.')::numeric[]) STORED,
+         stage text NOT NULL,
+         schema_version text NOT NULL,
+         notes text NOT NULL,
+         published_at timestamptz NOT NULL,
+         withdrawn boolean NOT NULL DEFAULT false,
+         PRIMARY KEY (component, version))`,
+      `CREATE TABLE ${s}.rm_tasks (
+         id text COLLATE "C" PRIMARY KEY,
+         tenant text,
+         name text NOT NULL,
+         type text NOT NULL,
+         status text NOT NULL,
+         posted_at timestamptz NOT NULL,
+         posted_by text NOT NULL,
+         start_at timestamptz NOT NULL,
+         versions jsonb NOT NULL,
+         target_summary text NOT NULL,
+         retry_of text,
+         total int NOT NULL,
+         completed int NOT NULL DEFAULT 0,
+         failed int NOT NULL DEFAULT 0,
+         deleted boolean NOT NULL DEFAULT false)`,
+      `CREATE INDEX rm_tasks_newest ON ${s}.rm_tasks (posted_at DESC, id DESC) WHERE NOT deleted`,
+      `CREATE INDEX rm_tasks_tenant_newest ON ${s}.rm_tasks (tenant, posted_at DESC, id DESC) WHERE NOT deleted`,
+      `CREATE TABLE ${s}.rm_task_servers (
+         task_id text COLLATE "C" NOT NULL,
+         server_id text COLLATE "C" NOT NULL,
+         position int NOT NULL,
+         reseller text NOT NULL,
+         status text NOT NULL,
+         started_at timestamptz,
+         finished_at timestamptz,
+         attempt int NOT NULL DEFAULT 1,
+         error_log jsonb NOT NULL DEFAULT '[]',
+         PRIMARY KEY (task_id, server_id))`,
+      `CREATE INDEX rm_task_servers_server ON ${s}.rm_task_servers (server_id)`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'scheduling: task progress changes for the taskProgress subscription',
+    statements: (s) => [
+      // Written by the task projection in its transaction; every gateway instance tails the committed rows
+      // in (tx_id, seq) order and publishes them to its subscribers.
+      `CREATE TABLE ${s}.rm_task_progress_changes (
+         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+         task_id text NOT NULL,
+         tenant text,
+         status text NOT NULL,
+         completed int NOT NULL,
+         failed int NOT NULL,
+         total int NOT NULL,
+         recorded_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX rm_task_progress_changes_order ON ${s}.rm_task_progress_changes (tx_id, seq)`,
+    ],
+  },
 ];
 
 /** Applies the pending read-model migrations in one transaction, one instance at a time. */
