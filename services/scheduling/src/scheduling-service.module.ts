@@ -1,13 +1,33 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@fleetwarden/platform';
-import { SCHEDULING_SERVICE_NAME } from './scheduling-service.constants';
+import { CancelTaskHandler } from './cancel-task/cancel-task.handler';
+import { DeleteTaskHandler } from './delete-task/delete-task.handler';
 import { PingHandler } from './ping/ping.handler';
+import { PublishVersionHandler } from './publish-version/publish-version.handler';
+import { RetryFailedServersHandler } from './retry-failed-servers/retry-failed-servers.handler';
+import { ScheduleUpdateTaskHandler } from './schedule-update-task/schedule-update-task.handler';
+import { TaskScheduler } from './schedule-update-task/task-scheduler';
+import { SCHEDULING_SERVICE_NAME } from './scheduling-service.constants';
+import { SchedulingRuntime } from './scheduling-runtime';
+import { WithdrawVersionHandler } from './withdraw-version/withdraw-version.handler';
 
 /**
- * The scheduling service: handles `<ns>.cmd.scheduling.*` commands. Needs `PlatformModule` in the
+ * The scheduling service: `<ns>.cmd.scheduling.*` commands (catalog and update tasks), its own
+ * view of the fleet, and the durable timers that start tasks. Needs `PlatformModule` in the
  * application (see {@link SCHEDULING_SERVICE} and `startServiceApp`).
  */
-@Module({ controllers: [PingHandler] })
+@Module({
+  controllers: [
+    PingHandler,
+    PublishVersionHandler,
+    WithdrawVersionHandler,
+    ScheduleUpdateTaskHandler,
+    CancelTaskHandler,
+    DeleteTaskHandler,
+    RetryFailedServersHandler,
+  ],
+  providers: [TaskScheduler, SchedulingRuntime],
+})
 export class SchedulingServiceModule {}
 
 /** How to run the scheduling service, alone (`main.ts`) or in the runner. */
