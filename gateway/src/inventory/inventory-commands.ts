@@ -108,6 +108,20 @@ export class InventoryCommands implements OnApplicationShutdown {
   }
 }
 
+/** Domain refusals that are about one input field: reported as BAD_USER_INPUT naming it. */
+const REFUSED_INPUT: Readonly<Record<string, string>> = {
+  'TASK.NAME_REQUIRED': 'name',
+  'TASK.START_IN_PAST': 'startAt',
+  'TASK.NEGATIVE_STAGGER': 'staggerSeconds',
+  'TASK.NO_TARGETS': 'targets',
+  'TASK.TARGETS_NOT_FOUND': 'targets',
+  'TASK.NO_VERSIONS': 'versions',
+  'TASK.DUPLICATE_COMPONENT': 'versions',
+  'TASK.VERSION_NOT_AVAILABLE': 'versions',
+  'TASK.SCHEMA_DOWNGRADE': 'versions',
+  'TASK.INVALID_LIMIT': 'maxConcurrency',
+};
+
 function remoteError(err: RemoteCommandError, call: CommandCall, logger: Logger): GraphQLError {
   const code = err.code;
   const ext = { reason: code, correlationId: call.correlationId };
@@ -120,6 +134,14 @@ function remoteError(err: RemoteCommandError, call: CommandCall, logger: Logger)
       argument ? `Invalid argument "${argument}": ${err.message}` : err.message,
       { ...ext, ...(argument ? { argument } : {}) },
     );
+  }
+  const refusedField = REFUSED_INPUT[code];
+  if (refusedField) {
+    const argument = call.argumentOf(refusedField);
+    return gqlError(GqlErrorCode.BAD_USER_INPUT, `Invalid argument "${argument}": ${err.message}`, {
+      ...ext,
+      argument,
+    });
   }
   const invalid = /\.INVALID_([A-Z_]+)$/.exec(code);
   if (invalid) {

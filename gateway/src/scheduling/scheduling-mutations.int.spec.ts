@@ -330,7 +330,12 @@ describe('scheduling mutations (fake scheduling service on NATS)', () => {
     ['VERSION.NOT_FOUND', { code: 'NOT_FOUND', reason: 'VERSION.NOT_FOUND' }],
     ['TASK.INVALID_START_AT', { code: 'BAD_USER_INPUT', argument: 'input.startAt' }],
     ['TASK.INVALID_STAGGER_SECONDS', { code: 'BAD_USER_INPUT', argument: 'input.staggerSeconds' }],
-    ['TASK.SCHEMA_DOWNGRADE', { code: 'CONFLICT', reason: 'TASK.SCHEMA_DOWNGRADE' }],
+    ['TASK.SCHEMA_DOWNGRADE', { code: 'BAD_USER_INPUT', argument: 'input.versions', reason: 'TASK.SCHEMA_DOWNGRADE' }],
+    ['TASK.NAME_REQUIRED', { code: 'BAD_USER_INPUT', argument: 'input.name' }],
+    ['TASK.START_IN_PAST', { code: 'BAD_USER_INPUT', argument: 'input.startAt' }],
+    ['TASK.NEGATIVE_STAGGER', { code: 'BAD_USER_INPUT', argument: 'input.staggerSeconds' }],
+    ['TASK.NO_TARGETS', { code: 'BAD_USER_INPUT', argument: 'input.targets' }],
+    ['TASK.ALREADY_EXISTS', { code: 'CONFLICT', reason: 'TASK.ALREADY_EXISTS' }],
     ['TASK.TARGETS_FORBIDDEN', { code: 'FORBIDDEN' }],
     ['INTERNAL', { code: 'INTERNAL_SERVER_ERROR' }],
   ])('maps a %s reply of scheduleUpdate to a GraphQL error', async (code, extensions) => {
