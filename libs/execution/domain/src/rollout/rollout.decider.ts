@@ -1,0 +1,308 @@
+import { assertNever, type Decider } from '@fleetwarden/shared-domain';
+import {
+  rolloutAlreadyStarted,
+  rolloutInvalidOptions,
+  rolloutNotStarted,
+  serverNotInRollout,
+} from '../execution.errors';
+import { isInWindow, lastWindowEnd, validateWindow } from './maintenance-window';
+import type { RecordProgress, RecordTimeout, RolloutCommand, StartRollout, Tick } from './rollout.commands';
+import type { RolloutEvent } from './rollout.events';
+import {
+  FINAL_STATUSES,
+  IN_FLIGHT_STATUSES,
+  type JobPhase,
+  type RolloutServer,
+  type RolloutState,
+  type ServerJobStatus,
+} from './rollout.types';
+
+/** Stream of one task's execution. */
+export const rolloutStreamName = (taskId: string): string => `rollout-${taskId}`;
+
+/** Deterministic job id: one dispatch per server and attempt. */
+export const rolloutJobId = (taskId: string, serverId: string, attempt: number): string =>
+  `${taskId}:${serverId}:${attempt}`;
+
+const PHASE_RANK: Record<JobPhase | 'dispatched', number> = {
+  dispatched: 0,
+  downloading: 1,
+  installing: 2,
+  restarting: 3,
+  validating: 4,
+};
+
+export const isFinal = (status: ServerJobStatus): boolean => FINAL_STATUSES.includes(status);
+export const isInFlight = (status: ServerJobStatus): boolean => IN_FLIGHT_STATUSES.includes(status);
+
+export function initialRolloutState(): RolloutState {
+  return {
+    status: 'initial',
+    taskId: '',
+    startedAt: null,
+    targetVersions: [],
+    servers: [],
+    staggerSeconds: 0,
+    maxConcurrency: null,
+    window: null,
+    failureThreshold: null,
+    halted: false,
+  };
+}
+
+/** Decides, applying each event as it goes so later rules see the earlier ones. */
+class Emitter {
+  readonly events: RolloutEvent[] = [];
+  constructor(public state: RolloutState) {}
+  emit(event: RolloutEvent): void {
+    this.events.push(event);
+    this.state = evolveRollout(this.state, event);
+  }
+}
+
+export function decideRollout(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
+  if (command.type === 'StartRollout') return start(command, state);
+  if (state.status === 'initial') throw rolloutNotStarted(command.type);
+  if (state.status === 'finished') return [];
+  const out = new Emitter(state);
+  switch (command.type) {
+    case 'Tick':
+      tick(command, out);
+      break;
+    case 'RecordProgress':
+      progress(command, out);
+      break;
+    case 'RecordTimeout':
+      timeout(command, out);
+      break;
+    case 'CancelRollout':
+      for (const server of out.state.servers.filter((s) => s.status === 'queued')) {
+        out.emit({ type: 'ServerUpdateCancelled', data: { taskId: state.taskId, serverId: server.serverId } });
+      }
+      finishIfDone(out, command.data.now);
+      break;
+    default:
+      return assertNever(command, 'command');
+  }
+  return out.events;
+}
+
+function start(command: StartRollout, state: RolloutState): RolloutEvent[] {
+  const d = command.data;
+  if (state.status !== 'initial') {
+    if (state.taskId === d.taskId && state.startedAt === d.startedAt) return [];
+    throw rolloutAlreadyStarted(state.taskId);
+  }
+  if (d.serverIds.length === 0) throw rolloutInvalidOptions('no target servers');
+  if (new Set(d.serverIds).size !== d.serverIds.length) throw rolloutInvalidOptions('duplicate target servers');
+  if (!Number.isFinite(d.staggerSeconds) || d.staggerSeconds < 0) throw rolloutInvalidOptions('negative stagger');
+  if (d.maxConcurrency !== null && (!Number.isInteger(d.maxConcurrency) || d.maxConcurrency < 1)) {
+    throw rolloutInvalidOptions('maxConcurrency must be a whole number >= 1');
+  }
+  if (d.failureThreshold !== null && (!Number.isInteger(d.failureThreshold) || d.failureThreshold < 1)) {
+    throw rolloutInvalidOptions('failureThreshold must be a whole number >= 1');
+  }
+  if (Number.isNaN(Date.parse(d.startedAt))) throw rolloutInvalidOptions(`startedAt is not a date: ${d.startedAt}`);
+  if (d.window !== null) validateWindow(d.window);
+  return [{ type: 'RolloutStarted', data: { ...d, serverIds: [...d.serverIds] } }];
+}
+
+function eligibleAt(state: RolloutState, server: RolloutServer): number {
+  return Date.parse(state.startedAt ?? '') + server.index * state.staggerSeconds * 1000;
+}
+
+function tick(command: Tick, out: Emitter): void {
+  const now = Date.parse(command.data.now);
+  if (Number.isNaN(now)) throw rolloutInvalidOptions(`now is not a date: ${command.data.now}`);
+  const connected = new Set(command.data.connectedServerIds);
+  const { taskId, window } = out.state;
+  const eligible = out.state.servers.filter((s) => s.status === 'queued' && eligibleAt(out.state, s) <= now);
+
+  if (window !== null && !isInWindow(window, now)) {
+    const endedAt = lastWindowEnd(window, now);
+    for (const server of eligible) {
+      if (!connected.has(server.serverId) && eligibleAt(out.state, server) < endedAt) {
+        out.emit({
+          type: 'ServerUpdateNotStarted',
+          data: { taskId, serverId: server.serverId, reason: 'window-ended' },
+        });
+      }
+    }
+    finishIfDone(out, command.data.now);
+    return;
+  }
+
+  let inFlight = out.state.servers.filter((s) => isInFlight(s.status)).length;
+  const limit = out.state.maxConcurrency ?? Number.POSITIVE_INFINITY;
+  for (const server of eligible) {
+    if (inFlight >= limit) break;
+    if (!connected.has(server.serverId)) continue;
+    const attempt = server.attempt;
+    out.emit({
+      type: 'ServerUpdateDispatched',
+      data: {
+        taskId,
+        serverId: server.serverId,
+        jobId: rolloutJobId(taskId, server.serverId, attempt),
+        attempt,
+        dispatchedAt: command.data.now,
+      },
+    });
+    inFlight += 1;
+  }
+}
+
+function inFlightServer(out: Emitter, serverId: string, jobId: string): RolloutServer | null {
+  const server = out.state.servers.find((s) => s.serverId === serverId);
+  if (!server) throw serverNotInRollout(out.state.taskId, serverId);
+  if (!isInFlight(server.status) || server.jobId !== jobId) return null;
+  return server;
+}
+
+function progress(command: RecordProgress, out: Emitter): void {
+  const { serverId, jobId, phase, now } = command.data;
+  const log = command.data.log ?? [];
+  const server = inFlightServer(out, serverId, jobId);
+  if (!server) return;
+  const { taskId } = out.state;
+  if (phase === 'failed') {
+    fail(out, server, jobId, 'agent reported a failure', log, now);
+    return;
+  }
+  if (phase === 'done') {
+    const reason = validationFailure(out.state, command);
+    if (reason === null) {
+      out.emit({
+        type: 'ServerUpdateCompleted',
+        data: { taskId, serverId, jobId, versions: command.data.versions ?? [], finishedAt: now },
+      });
+      finishIfDone(out, now);
+    } else {
+      fail(out, server, jobId, reason, log, now);
+    }
+    return;
+  }
+  if (PHASE_RANK[phase] <= PHASE_RANK[server.status as JobPhase | 'dispatched']) return;
+  out.emit({ type: 'ServerUpdateProgressed', data: { taskId, serverId, jobId, phase, log, at: now } });
+}
+
+function validationFailure(state: RolloutState, command: RecordProgress): string | null {
+  const { validation, versions = [] } = command.data;
+  if (!validation?.passed) {
+    return `validation failed${validation?.detail ? `: ${validation.detail}` : ''}`;
+  }
+  for (const target of state.targetVersions) {
+    const reported = versions.find((v) => v.component === target.component)?.version;
+    if (reported !== target.version) {
+      return `version mismatch on ${target.component}: expected ${target.version}, reported ${reported ?? 'none'}`;
+    }
+  }
+  return null;
+}
+
+function timeout(command: RecordTimeout, out: Emitter): void {
+  const { serverId, jobId, phase, now } = command.data;
+  const server = inFlightServer(out, serverId, jobId);
+  if (!server || server.status !== phase) return;
+  fail(out, server, jobId, `timed out while ${phase}`, [], now);
+}
+
+function fail(out: Emitter, server: RolloutServer, jobId: string, reason: string, log: string[], now: string): void {
+  const { taskId } = out.state;
+  out.emit({
+    type: 'ServerUpdateFailed',
+    data: { taskId, serverId: server.serverId, jobId, reason, log, finishedAt: now },
+  });
+  const failed = out.state.servers.filter((s) => s.status === 'failed').length;
+  const threshold = out.state.failureThreshold;
+  if (!out.state.halted && threshold !== null && failed >= threshold) {
+    for (const queued of out.state.servers.filter((s) => s.status === 'queued')) {
+      out.emit({ type: 'ServerUpdateNotStarted', data: { taskId, serverId: queued.serverId, reason: 'halted' } });
+    }
+    out.emit({ type: 'RolloutHalted', data: { taskId, failed, at: now } });
+  }
+  finishIfDone(out, now);
+}
+
+function finishIfDone(out: Emitter, now: string): void {
+  const { servers, taskId } = out.state;
+  if (!servers.every((s) => isFinal(s.status))) return;
+  const count = (status: ServerJobStatus): number => servers.filter((s) => s.status === status).length;
+  const completed = count('completed');
+  const failed = count('failed');
+  const notStarted = count('not-started');
+  const cancelled = count('cancelled');
+  const outcome = failed > 0 || notStarted > 0 ? 'failed' : cancelled > 0 ? 'cancelled' : 'completed';
+  out.emit({
+    type: 'RolloutFinished',
+    data: { taskId, outcome, completed, failed, notStarted, cancelled, finishedAt: now },
+  });
+}
+
+function withServer(state: RolloutState, serverId: string, change: Partial<RolloutServer>): RolloutState {
+  return { ...state, servers: state.servers.map((s) => (s.serverId === serverId ? { ...s, ...change } : s)) };
+}
+
+export function evolveRollout(state: RolloutState, event: RolloutEvent): RolloutState {
+  switch (event.type) {
+    case 'RolloutStarted': {
+      const { serverIds, ...options } = event.data;
+      return {
+        ...state,
+        ...options,
+        status: 'running',
+        servers: serverIds.map((serverId, index) => ({
+          serverId,
+          index,
+          status: 'queued',
+          attempt: 1,
+          jobId: null,
+          startedAt: null,
+          finishedAt: null,
+          errorLog: [],
+        })),
+      };
+    }
+    case 'ServerUpdateDispatched':
+      return withServer(state, event.data.serverId, {
+        status: 'dispatched',
+        jobId: event.data.jobId,
+        attempt: event.data.attempt,
+        startedAt: event.data.dispatchedAt,
+      });
+    case 'ServerUpdateProgressed': {
+      const server = state.servers.find((s) => s.serverId === event.data.serverId);
+      return withServer(state, event.data.serverId, {
+        status: event.data.phase,
+        errorLog: [...(server?.errorLog ?? []), ...event.data.log],
+      });
+    }
+    case 'ServerUpdateCompleted':
+      return withServer(state, event.data.serverId, { status: 'completed', finishedAt: event.data.finishedAt });
+    case 'ServerUpdateFailed': {
+      const server = state.servers.find((s) => s.serverId === event.data.serverId);
+      return withServer(state, event.data.serverId, {
+        status: 'failed',
+        finishedAt: event.data.finishedAt,
+        errorLog: [...(server?.errorLog ?? []), ...event.data.log, event.data.reason],
+      });
+    }
+    case 'ServerUpdateCancelled':
+      return withServer(state, event.data.serverId, { status: 'cancelled' });
+    case 'ServerUpdateNotStarted':
+      return withServer(state, event.data.serverId, { status: 'not-started' });
+    case 'RolloutHalted':
+      return { ...state, halted: true };
+    case 'RolloutFinished':
+      return { ...state, status: 'finished' };
+    default:
+      return assertNever(event, 'event');
+  }
+}
+
+/** One task execution (`rollout-<taskId>`): staggered dispatch, progress, validation, halt, finish. */
+export const rolloutDecider: Decider<RolloutCommand, RolloutEvent, RolloutState> = {
+  decide: decideRollout,
+  evolve: evolveRollout,
+  initialState: initialRolloutState,
+};

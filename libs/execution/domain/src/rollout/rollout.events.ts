@@ -1,0 +1,69 @@
+import type { MaintenanceWindow } from './maintenance-window';
+import type { ComponentVersion, JobPhase, RolloutOutcome } from './rollout.types';
+
+export type RolloutStarted = {
+  type: 'RolloutStarted';
+  data: {
+    taskId: string;
+    serverIds: string[];
+    targetVersions: ComponentVersion[];
+    staggerSeconds: number;
+    maxConcurrency: number | null;
+    window: MaintenanceWindow | null;
+    failureThreshold: number | null;
+    startedAt: string;
+  };
+};
+
+export type ServerUpdateDispatched = {
+  type: 'ServerUpdateDispatched';
+  data: { taskId: string; serverId: string; jobId: string; attempt: number; dispatchedAt: string };
+};
+
+export type ServerUpdateProgressed = {
+  type: 'ServerUpdateProgressed';
+  data: { taskId: string; serverId: string; jobId: string; phase: JobPhase; log: string[]; at: string };
+};
+
+export type ServerUpdateCompleted = {
+  type: 'ServerUpdateCompleted';
+  data: { taskId: string; serverId: string; jobId: string; versions: ComponentVersion[]; finishedAt: string };
+};
+
+export type ServerUpdateFailed = {
+  type: 'ServerUpdateFailed';
+  data: { taskId: string; serverId: string; jobId: string; reason: string; log: string[]; finishedAt: string };
+};
+
+export type ServerUpdateCancelled = { type: 'ServerUpdateCancelled'; data: { taskId: string; serverId: string } };
+
+export type ServerUpdateNotStarted = {
+  type: 'ServerUpdateNotStarted';
+  data: { taskId: string; serverId: string; reason: 'halted' | 'window-ended' };
+};
+
+export type RolloutHalted = { type: 'RolloutHalted'; data: { taskId: string; failed: number; at: string } };
+
+export type RolloutFinished = {
+  type: 'RolloutFinished';
+  data: {
+    taskId: string;
+    outcome: RolloutOutcome;
+    completed: number;
+    failed: number;
+    notStarted: number;
+    cancelled: number;
+    finishedAt: string;
+  };
+};
+
+export type RolloutEvent =
+  | RolloutStarted
+  | ServerUpdateDispatched
+  | ServerUpdateProgressed
+  | ServerUpdateCompleted
+  | ServerUpdateFailed
+  | ServerUpdateCancelled
+  | ServerUpdateNotStarted
+  | RolloutHalted
+  | RolloutFinished;

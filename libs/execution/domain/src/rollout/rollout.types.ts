@@ -1,0 +1,61 @@
+import type { MaintenanceWindow } from './maintenance-window';
+
+/** Product component with its own release line. */
+export type Component = 'server-image' | 'web-apps' | 'client-apps';
+
+/** Target or reported version of one component. */
+export interface ComponentVersion {
+  component: Component;
+  version: string;
+}
+
+/** Phase an agent reports while it works on a job. */
+export type JobPhase = 'downloading' | 'installing' | 'restarting' | 'validating';
+
+/** Status of one server's job within a rollout. */
+export type ServerJobStatus = 'queued' | 'dispatched' | JobPhase | 'completed' | 'failed' | 'cancelled' | 'not-started';
+
+export const FINAL_STATUSES: readonly ServerJobStatus[] = ['completed', 'failed', 'cancelled', 'not-started'];
+export const IN_FLIGHT_STATUSES: readonly ServerJobStatus[] = [
+  'dispatched',
+  'downloading',
+  'installing',
+  'restarting',
+  'validating',
+];
+
+export interface RolloutServer {
+  serverId: string;
+  /** Position in the start order, from 0: eligible at `startedAt + index x staggerSeconds`. */
+  index: number;
+  status: ServerJobStatus;
+  attempt: number;
+  jobId: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  errorLog: string[];
+}
+
+export interface RolloutOptions {
+  staggerSeconds: number;
+  /** null: no limit. */
+  maxConcurrency: number | null;
+  /** null: any time. */
+  window: MaintenanceWindow | null;
+  /** Halt once this many servers failed; null: never. */
+  failureThreshold: number | null;
+}
+
+export type RolloutStatus = 'initial' | 'running' | 'finished';
+
+export interface RolloutState extends RolloutOptions {
+  status: RolloutStatus;
+  taskId: string;
+  startedAt: string | null;
+  targetVersions: ComponentVersion[];
+  servers: RolloutServer[];
+  halted: boolean;
+}
+
+/** Outcome of a finished rollout, i.e. of its task. */
+export type RolloutOutcome = 'completed' | 'failed' | 'cancelled';
