@@ -1,4 +1,5 @@
 import { CONTEXTS, MessageCatalogue, PING_COMMANDS } from '@fleetwarden/contracts';
+import { EXECUTION_AGENT_MESSAGES } from '@fleetwarden/execution-contracts';
 import { INVENTORY_AGENT_MESSAGES, INVENTORY_COMMANDS, INVENTORY_EVENTS } from '@fleetwarden/inventory-contracts';
 import { SCHEDULING_COMMANDS, SCHEDULING_EVENTS } from '@fleetwarden/scheduling-contracts';
 
@@ -6,5 +7,5 @@ import { SCHEDULING_COMMANDS, SCHEDULING_EVENTS } from '@fleetwarden/scheduling-
 export const catalogue = new MessageCatalogue({
   events: [...INVENTORY_EVENTS, ...SCHEDULING_EVENTS],
   commands: [...CONTEXTS.map((context) => PING_COMMANDS[context]), ...INVENTORY_COMMANDS, ...SCHEDULING_COMMANDS],
-  agentMessages: [...INVENTORY_AGENT_MESSAGES],
+  agentMessages: [...INVENTORY_AGENT_MESSAGES, ...EXECUTION_AGENT_MESSAGES],
 });
