@@ -16,3 +16,4 @@ export * from './nest/health.controller';
 export * from './nest/create-app';
 export * from './nest/service-app';
 export * from './es/command-executor';
+export * from './es/caller';

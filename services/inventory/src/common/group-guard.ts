@@ -1,5 +1,5 @@
 import { groupNotFound, type GroupState } from '@fleetwarden/inventory-domain';
-import { canSee, type Caller } from './caller';
+import { canSee, type Caller } from '@fleetwarden/platform';
 
 /** Another tenant's group (or an operator group, for a reseller) is "not found". */
 export function groupGuard(caller: Caller, groupId: string): (state: GroupState) => void {

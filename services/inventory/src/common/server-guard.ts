@@ -1,5 +1,5 @@
 import { serverNotFound, type ServerState } from '@fleetwarden/inventory-domain';
-import { canSee, type Caller } from './caller';
+import { canSee, type Caller } from '@fleetwarden/platform';
 
 /** Another tenant's server is "not found", exactly like a server that does not exist. */
 export function serverGuard(caller: Caller, serverId: string): (state: ServerState) => void {

@@ -4,8 +4,7 @@ import { parseOrThrow } from '@fleetwarden/contracts';
 import { CreateGroup, groupStreamId } from '@fleetwarden/inventory-contracts';
 import { groupAlreadyExists, groupDecider } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
-import { authorize, canSee } from '../common/caller';
+import { authorize, canSee, CommandExecutor } from '@fleetwarden/platform';
 import { ServerLookup } from '../server-directory/server-lookup';
 
 /**

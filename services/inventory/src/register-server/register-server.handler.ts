@@ -4,8 +4,7 @@ import { parseOrThrow } from '@fleetwarden/contracts';
 import { RegisterServer, serverStreamId } from '@fleetwarden/inventory-contracts';
 import { serverDecider } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
-import { authorize } from '../common/caller';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { ServerDirectory } from '../server-directory/server-directory';
 
 /** `RegisterServer`: operators register a server before (or without) its agent's hello. */

@@ -4,8 +4,7 @@ import { parseOrThrow } from '@fleetwarden/contracts';
 import { RemoveGroup, groupStreamId } from '@fleetwarden/inventory-contracts';
 import { groupDecider, groupNotFound, type GroupState } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
-import { authorize, canSee } from '../common/caller';
+import { authorize, canSee, CommandExecutor } from '@fleetwarden/platform';
 import { executeGuarded } from '../common/guarded-execution';
 import { groupGuard } from '../common/group-guard';
 

@@ -4,8 +4,7 @@ import { parseOrThrow } from '@fleetwarden/contracts';
 import { RenameGroup, groupStreamId } from '@fleetwarden/inventory-contracts';
 import { groupDecider } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
-import { authorize } from '../common/caller';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { executeGuarded } from '../common/guarded-execution';
 import { groupGuard } from '../common/group-guard';
 

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { serverStreamId } from '@fleetwarden/inventory-contracts';
 import { InventoryErrorCode, serverDecider } from '@fleetwarden/inventory-domain';
-import { CommandExecutor } from '@fleetwarden/platform';
+import { type Caller, canSee, CommandExecutor } from '@fleetwarden/platform';
 import { InvariantViolationError, NotFoundError } from '@fleetwarden/shared-domain';
-import { canSee, type Caller } from '../common/caller';
 import { ServerDirectory, type DirectoryEntry } from './server-directory';
 
 /** Code of a reseller group asked to hold another reseller's server (operators only see it). */

@@ -4,8 +4,7 @@ import { parseOrThrow } from '@fleetwarden/contracts';
 import { SetServerStage, serverStreamId, type Stage } from '@fleetwarden/inventory-contracts';
 import { serverDecider } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
-import { authorize } from '../common/caller';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { executeGuarded } from '../common/guarded-execution';
 import { serverGuard } from '../common/server-guard';
 

@@ -2,10 +2,9 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { parseOrThrow } from '@fleetwarden/contracts';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { CancelTask, taskStreamId } from '@fleetwarden/scheduling-contracts';
 import { updateTaskDecider } from '@fleetwarden/scheduling-domain';
-import { authorize } from '../common/caller';
 import { executeGuarded } from '../common/guarded-execution';
 import { taskGuard } from '../common/task-guard';
 

@@ -1,7 +1,7 @@
 import type { EventStore } from '@fleetwarden/eventstore';
 import type { Component, Targets, TaskServer } from '@fleetwarden/scheduling-domain';
-import { canSee, type Caller } from '../common/caller';
 import { fleetViewTables } from './fleet-view.tables';
+import { canSee, type Caller } from '@fleetwarden/platform';
 
 /** The targets of a task as the caller may name them, read from the fleet view. */
 export interface ResolvedTargets {

@@ -2,10 +2,9 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { parseOrThrow } from '@fleetwarden/contracts';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { catalogStreamId, PublishVersion } from '@fleetwarden/scheduling-contracts';
 import { catalogDecider } from '@fleetwarden/scheduling-domain';
-import { authorize } from '../common/caller';
 
 /** `PublishVersion` (operators only): a released version joins the catalog of its component. */
 @Controller()

@@ -2,10 +2,9 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { parseOrThrow } from '@fleetwarden/contracts';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { RetryFailedServers, taskStreamId } from '@fleetwarden/scheduling-contracts';
 import { retryFailedServers, updateTaskDecider } from '@fleetwarden/scheduling-domain';
-import { authorize } from '../common/caller';
 import { taskGuard } from '../common/task-guard';
 import { TaskScheduler, type ScheduledTask } from '../schedule-update-task/task-scheduler';
 

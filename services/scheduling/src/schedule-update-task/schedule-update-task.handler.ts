@@ -3,8 +3,8 @@ import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { parseOrThrow } from '@fleetwarden/contracts';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
 import { ScheduleUpdateTask } from '@fleetwarden/scheduling-contracts';
-import { authorize } from '../common/caller';
 import { TaskScheduler, type ScheduledTask } from './task-scheduler';
+import { authorize } from '@fleetwarden/platform';
 
 /**
  * `ScheduleUpdateTask`: operators over any servers and groups, a reseller over its own; the

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventStore } from '@fleetwarden/eventstore';
-import { CLOCK, CommandExecutor, EVENT_STORE, PLATFORM_CONFIG, type FleetwardenConfig } from '@fleetwarden/platform';
+import {
+  type Caller,
+  canSee,
+  CLOCK,
+  CommandExecutor,
+  EVENT_STORE,
+  type FleetwardenConfig,
+  PLATFORM_CONFIG,
+} from '@fleetwarden/platform';
 import { catalogStreamId, taskStreamId } from '@fleetwarden/scheduling-contracts';
 import {
   catalogDecider,
@@ -12,7 +20,6 @@ import {
   type ScheduleUpdateTaskRequest,
 } from '@fleetwarden/scheduling-domain';
 import type { Clock } from '@fleetwarden/shared-domain';
-import { canSee, type Caller } from '../common/caller';
 import { executeGuarded } from '../common/guarded-execution';
 import { resolveTargets } from '../fleet-view/target-resolver';
 

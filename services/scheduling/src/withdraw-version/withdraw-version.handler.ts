@@ -2,10 +2,9 @@ import { Controller } from '@nestjs/common';
 import { Ctx, MessagePattern, Payload } from '@nestjs/microservices';
 import { parseOrThrow } from '@fleetwarden/contracts';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
-import { CommandExecutor } from '@fleetwarden/platform';
+import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { catalogStreamId, WithdrawVersion } from '@fleetwarden/scheduling-contracts';
 import { catalogDecider } from '@fleetwarden/scheduling-domain';
-import { authorize } from '../common/caller';
 
 /** `WithdrawVersion` (operators only): new tasks may no longer target the version. */
 @Controller()
