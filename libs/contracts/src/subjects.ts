@@ -62,6 +62,16 @@ export class Subjects {
     return `${this.namespace}.agent.${token('serverId', serverId)}.${kind}`;
   }
 
+  /** `FLEET_AGENT_PROGRESS` for namespace `fleet`: keeps agents' job progress until the execution service took it. */
+  get agentProgressStream(): string {
+    return `${this.namespace.toUpperCase()}_AGENT_PROGRESS`;
+  }
+
+  /** `fleet.agent.*.progress`: the progress messages of every agent. */
+  get allAgentProgress(): string {
+    return `${this.namespace}.agent.*.progress`;
+  }
+
   /** `fleet.dlq.<consumer>`: messages a consumer gave up on, with the error attached. */
   deadLetter(consumer: string): string {
     return `${this.namespace}.dlq.${token('consumer', consumer)}`;

@@ -1,6 +1,12 @@
 export { connectNats, DEFAULT_NATS_URL, isNatsConnection } from './nats-connection';
 export type { ConnectNatsOptions, NatsConnectionSource } from './nats-connection';
-export { allDeadLetters, deadLetterStreamName, ensureDeadLetterStream, ensureEventsStream } from './jetstream-streams';
+export {
+  allDeadLetters,
+  deadLetterStreamName,
+  ensureAgentProgressStream,
+  ensureDeadLetterStream,
+  ensureEventsStream,
+} from './jetstream-streams';
 export type { DeadLetterStreamOptions, EventsStreamOptions } from './jetstream-streams';
 export { FleetHeaders, parseEventEnvelope, toEventEnvelope } from './event-envelope';
 export type { EventEnvelope } from './event-envelope';

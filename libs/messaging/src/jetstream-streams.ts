@@ -66,8 +66,34 @@ export function ensureDeadLetterStream(
   });
 }
 
+/** Options of {@link ensureAgentProgressStream}. */
+export interface AgentProgressStreamOptions extends EventsStreamOptions {
+  /** How long progress is kept, in ms (default 7 days): long enough for an execution outage. */
+  maxAgeMs?: number;
+}
+
+/**
+ * Creates or updates `<NS>_AGENT_PROGRESS` on `<ns>.agent.*.progress`: agents publish job progress
+ * with JetStream (`Nats-Msg-Id` = `<jobId>:<phase>`), so a progress message sent while the
+ * execution service is down waits for it instead of being lost. Safe to call from several processes.
+ */
+export function ensureAgentProgressStream(
+  jsm: JetStreamManager,
+  subjects: Subjects,
+  options: AgentProgressStreamOptions = {},
+): Promise<StreamInfo> {
+  return ensureStream(jsm, {
+    name: subjects.agentProgressStream,
+    subjects: [subjects.allAgentProgress],
+    storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,
+    num_replicas: options.replicas ?? 1,
+    duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),
+    max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600 * 1000),
+  });
+}
+
 type ManagedConfig = Pick<StreamConfig, 'name' | 'subjects' | 'storage' | 'num_replicas'> &
-  Partial<Pick<StreamConfig, 'duplicate_window'>>;
+  Partial<Pick<StreamConfig, 'duplicate_window' | 'max_age'>>;
 
 async function ensureStream(jsm: JetStreamManager, wanted: ManagedConfig): Promise<StreamInfo> {
   for (let attempt = 0; ; attempt++) {
@@ -89,7 +115,8 @@ async function ensureStream(jsm: JetStreamManager, wanted: ManagedConfig): Promi
     const upToDate =
       sameSubjects(config.subjects, wanted.subjects) &&
       config.num_replicas === wanted.num_replicas &&
-      (wanted.duplicate_window === undefined || config.duplicate_window === wanted.duplicate_window);
+      (wanted.duplicate_window === undefined || config.duplicate_window === wanted.duplicate_window) &&
+      (wanted.max_age === undefined || config.max_age === wanted.max_age);
     if (upToDate) return existing;
     const { name: _name, storage: _storage, ...changes } = wanted;
     return jsm.streams.update(wanted.name, { ...config, ...changes });

@@ -1,1 +1,2 @@
 export * from './agent-messages';
+export * from './events';

@@ -1,5 +1,5 @@
 import type { MaintenanceWindow } from './maintenance-window';
-import type { ComponentVersion, JobPhase } from './rollout.types';
+import type { ComponentVersion, JobPhase, PhaseTimeouts } from './rollout.types';
 
 /** Starts executing a task (from `UpdateTaskStarted` and the task's frozen targets). */
 export type StartRollout = {
@@ -13,12 +13,16 @@ export type StartRollout = {
     maxConcurrency: number | null;
     window: MaintenanceWindow | null;
     failureThreshold: number | null;
+    /** Per-status limits; see {@link phaseTimeoutsFor}. */
+    timeouts: PhaseTimeouts;
+    /** 1, or one more than the attempt of the task this one retries. */
+    attempt: number;
     /** ISO-8601 start of the first server. */
     startedAt: string;
   };
 };
 
-/** Decides which servers to dispatch at `now`. */
+/** Decides which servers to dispatch at `now`, and which in-flight jobs have timed out. */
 export type Tick = { type: 'Tick'; data: { now: string; connectedServerIds: string[] } };
 
 /** What an agent reported about a job. */
@@ -30,6 +34,8 @@ export type RecordProgress = {
     /** A phase, `done` (deployed, with versions and validation) or `failed`. */
     phase: JobPhase | 'done' | 'failed';
     log?: string[];
+    /** The agent's reason when `phase` is `failed`. */
+    error?: string;
     versions?: ComponentVersion[];
     validation?: { passed: boolean; detail?: string };
     now: string;
@@ -42,7 +48,10 @@ export type RecordTimeout = {
   data: { serverId: string; jobId: string; phase: JobPhase | 'dispatched'; now: string };
 };
 
-/** Cancels every server not yet dispatched; in-flight ones run on. */
-export type CancelRollout = { type: 'CancelRollout'; data: { now: string } };
+/**
+ * Cancels every server not yet dispatched; in-flight ones run on. Before the rollout started it
+ * finishes it as cancelled, and a later `StartRollout` of the task changes nothing.
+ */
+export type CancelRollout = { type: 'CancelRollout'; data: { taskId: string; now: string } };
 
 export type RolloutCommand = StartRollout | Tick | RecordProgress | RecordTimeout | CancelRollout;

@@ -11,7 +11,9 @@ import type { RolloutEvent } from './rollout.events';
 import {
   FINAL_STATUSES,
   IN_FLIGHT_STATUSES,
+  type Component,
   type JobPhase,
+  type PhaseTimeouts,
   type RolloutServer,
   type RolloutState,
   type ServerJobStatus,
@@ -32,6 +34,21 @@ const PHASE_RANK: Record<JobPhase | 'dispatched', number> = {
   validating: 4,
 };
 
+/** Clock seconds each component may take per status; a job's limit is the largest of its components. */
+export const COMPONENT_TIMEOUTS: Record<Component, PhaseTimeouts> = {
+  'server-image': { dispatched: 600, downloading: 3600, installing: 3600, restarting: 1200, validating: 900 },
+  'web-apps': { dispatched: 600, downloading: 1200, installing: 1800, restarting: 600, validating: 600 },
+  'client-apps': { dispatched: 600, downloading: 1200, installing: 1200, restarting: 300, validating: 300 },
+};
+
+/** The per-status limits of a job installing `components`: the largest limit of any of them. */
+export function phaseTimeoutsFor(components: readonly Component[]): PhaseTimeouts {
+  const keys = Object.keys(COMPONENT_TIMEOUTS['server-image']) as (keyof PhaseTimeouts)[];
+  const result = {} as PhaseTimeouts;
+  for (const key of keys) result[key] = Math.max(...components.map((c) => COMPONENT_TIMEOUTS[c][key]));
+  return result;
+}
+
 export const isFinal = (status: ServerJobStatus): boolean => FINAL_STATUSES.includes(status);
 export const isInFlight = (status: ServerJobStatus): boolean => IN_FLIGHT_STATUSES.includes(status);
 
@@ -46,6 +63,8 @@ export function initialRolloutState(): RolloutState {
     maxConcurrency: null,
     window: null,
     failureThreshold: null,
+    timeouts: phaseTimeoutsFor(['server-image']),
+    attempt: 1,
     halted: false,
   };
 }
@@ -62,6 +81,7 @@ class Emitter {
 
 export function decideRollout(command: RolloutCommand, state: RolloutState): RolloutEvent[] {
   if (command.type === 'StartRollout') return start(command, state);
+  if (command.type === 'CancelRollout' && state.status === 'initial') return cancelledBeforeStart(command);
   if (state.status === 'initial') throw rolloutNotStarted(command.type);
   if (state.status === 'finished') return [];
   const out = new Emitter(state);
@@ -90,7 +110,8 @@ export function decideRollout(command: RolloutCommand, state: RolloutState): Rol
 function start(command: StartRollout, state: RolloutState): RolloutEvent[] {
   const d = command.data;
   if (state.status !== 'initial') {
-    if (state.taskId === d.taskId && state.startedAt === d.startedAt) return [];
+    // A redelivered start, or the start of a task cancelled before it began.
+    if (state.taskId === d.taskId && (state.startedAt === d.startedAt || state.startedAt === null)) return [];
     throw rolloutAlreadyStarted(state.taskId);
   }
   if (d.serverIds.length === 0) throw rolloutInvalidOptions('no target servers');
@@ -102,9 +123,46 @@ function start(command: StartRollout, state: RolloutState): RolloutEvent[] {
   if (d.failureThreshold !== null && (!Number.isInteger(d.failureThreshold) || d.failureThreshold < 1)) {
     throw rolloutInvalidOptions('failureThreshold must be a whole number >= 1');
   }
+  if (!Number.isInteger(d.attempt) || d.attempt < 1) throw rolloutInvalidOptions('attempt must be a whole number >= 1');
+  for (const [status, seconds] of Object.entries(d.timeouts)) {
+    if (!Number.isFinite(seconds) || seconds <= 0) throw rolloutInvalidOptions(`timeout of ${status} must be > 0`);
+  }
   if (Number.isNaN(Date.parse(d.startedAt))) throw rolloutInvalidOptions(`startedAt is not a date: ${d.startedAt}`);
   if (d.window !== null) validateWindow(d.window);
   return [{ type: 'RolloutStarted', data: { ...d, serverIds: [...d.serverIds] } }];
+}
+
+function cancelledBeforeStart(command: Extract<RolloutCommand, { type: 'CancelRollout' }>): RolloutEvent[] {
+  const { taskId, now } = command.data;
+  return [
+    {
+      type: 'RolloutFinished',
+      data: {
+        taskId,
+        outcome: 'cancelled',
+        completed: 0,
+        failed: 0,
+        notStarted: 0,
+        cancelled: 0,
+        completedServerIds: [],
+        failedServerIds: [],
+        finishedAt: now,
+      },
+    },
+  ];
+}
+
+/** Fails every in-flight job that stayed in its status longer than its limit. */
+function timeOutJobs(out: Emitter, now: number, nowIso: string): void {
+  for (const server of out.state.servers) {
+    if (out.state.status === 'finished') return;
+    if (!isInFlight(server.status) || server.jobId === null || server.phaseSince === null) continue;
+    const status = server.status as keyof PhaseTimeouts;
+    const limitMs = out.state.timeouts[status] * 1000;
+    if (now - Date.parse(server.phaseSince) >= limitMs) {
+      fail(out, server, server.jobId, `timed out while ${status}`, [], nowIso);
+    }
+  }
 }
 
 function eligibleAt(state: RolloutState, server: RolloutServer): number {
@@ -114,6 +172,8 @@ function eligibleAt(state: RolloutState, server: RolloutServer): number {
 function tick(command: Tick, out: Emitter): void {
   const now = Date.parse(command.data.now);
   if (Number.isNaN(now)) throw rolloutInvalidOptions(`now is not a date: ${command.data.now}`);
+  timeOutJobs(out, now, command.data.now);
+  if (out.state.status === 'finished') return;
   const connected = new Set(command.data.connectedServerIds);
   const { taskId, window } = out.state;
   const eligible = out.state.servers.filter((s) => s.status === 'queued' && eligibleAt(out.state, s) <= now);
@@ -137,7 +197,7 @@ function tick(command: Tick, out: Emitter): void {
   for (const server of eligible) {
     if (inFlight >= limit) break;
     if (!connected.has(server.serverId)) continue;
-    const attempt = server.attempt;
+    const attempt = out.state.attempt;
     out.emit({
       type: 'ServerUpdateDispatched',
       data: {
@@ -166,7 +226,14 @@ function progress(command: RecordProgress, out: Emitter): void {
   if (!server) return;
   const { taskId } = out.state;
   if (phase === 'failed') {
-    fail(out, server, jobId, 'agent reported a failure', log, now);
+    fail(
+      out,
+      server,
+      jobId,
+      command.data.error ? `agent: ${command.data.error}` : 'agent reported a failure',
+      log,
+      now,
+    );
     return;
   }
   if (phase === 'done') {
@@ -219,7 +286,17 @@ function fail(out: Emitter, server: RolloutServer, jobId: string, reason: string
     for (const queued of out.state.servers.filter((s) => s.status === 'queued')) {
       out.emit({ type: 'ServerUpdateNotStarted', data: { taskId, serverId: queued.serverId, reason: 'halted' } });
     }
-    out.emit({ type: 'RolloutHalted', data: { taskId, failed, at: now } });
+    const servers = out.state.servers;
+    out.emit({
+      type: 'RolloutHalted',
+      data: {
+        taskId,
+        failed,
+        failedServerIds: servers.filter((s) => s.status === 'failed').map((s) => s.serverId),
+        startedServerIds: servers.filter((s) => s.startedAt !== null).map((s) => s.serverId),
+        at: now,
+      },
+    });
   }
   finishIfDone(out, now);
 }
@@ -235,7 +312,17 @@ function finishIfDone(out: Emitter, now: string): void {
   const outcome = failed > 0 || notStarted > 0 ? 'failed' : cancelled > 0 ? 'cancelled' : 'completed';
   out.emit({
     type: 'RolloutFinished',
-    data: { taskId, outcome, completed, failed, notStarted, cancelled, finishedAt: now },
+    data: {
+      taskId,
+      outcome,
+      completed,
+      failed,
+      notStarted,
+      cancelled,
+      completedServerIds: servers.filter((s) => s.status === 'completed').map((s) => s.serverId),
+      failedServerIds: servers.filter((s) => s.status === 'failed').map((s) => s.serverId),
+      finishedAt: now,
+    },
   });
 }
 
@@ -255,9 +342,10 @@ export function evolveRollout(state: RolloutState, event: RolloutEvent): Rollout
           serverId,
           index,
           status: 'queued',
-          attempt: 1,
+          attempt: options.attempt,
           jobId: null,
           startedAt: null,
+          phaseSince: null,
           finishedAt: null,
           errorLog: [],
         })),
@@ -269,20 +357,27 @@ export function evolveRollout(state: RolloutState, event: RolloutEvent): Rollout
         jobId: event.data.jobId,
         attempt: event.data.attempt,
         startedAt: event.data.dispatchedAt,
+        phaseSince: event.data.dispatchedAt,
       });
     case 'ServerUpdateProgressed': {
       const server = state.servers.find((s) => s.serverId === event.data.serverId);
       return withServer(state, event.data.serverId, {
         status: event.data.phase,
+        phaseSince: event.data.at,
         errorLog: [...(server?.errorLog ?? []), ...event.data.log],
       });
     }
     case 'ServerUpdateCompleted':
-      return withServer(state, event.data.serverId, { status: 'completed', finishedAt: event.data.finishedAt });
+      return withServer(state, event.data.serverId, {
+        status: 'completed',
+        phaseSince: null,
+        finishedAt: event.data.finishedAt,
+      });
     case 'ServerUpdateFailed': {
       const server = state.servers.find((s) => s.serverId === event.data.serverId);
       return withServer(state, event.data.serverId, {
         status: 'failed',
+        phaseSince: null,
         finishedAt: event.data.finishedAt,
         errorLog: [...(server?.errorLog ?? []), ...event.data.log, event.data.reason],
       });
@@ -294,7 +389,7 @@ export function evolveRollout(state: RolloutState, event: RolloutEvent): Rollout
     case 'RolloutHalted':
       return { ...state, halted: true };
     case 'RolloutFinished':
-      return { ...state, status: 'finished' };
+      return { ...state, taskId: event.data.taskId, status: 'finished' };
     default:
       return assertNever(event, 'event');
   }

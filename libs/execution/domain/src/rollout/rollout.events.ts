@@ -1,5 +1,5 @@
 import type { MaintenanceWindow } from './maintenance-window';
-import type { ComponentVersion, JobPhase, RolloutOutcome } from './rollout.types';
+import type { ComponentVersion, JobPhase, PhaseTimeouts, RolloutOutcome } from './rollout.types';
 
 export type RolloutStarted = {
   type: 'RolloutStarted';
@@ -11,6 +11,8 @@ export type RolloutStarted = {
     maxConcurrency: number | null;
     window: MaintenanceWindow | null;
     failureThreshold: number | null;
+    timeouts: PhaseTimeouts;
+    attempt: number;
     startedAt: string;
   };
 };
@@ -42,7 +44,17 @@ export type ServerUpdateNotStarted = {
   data: { taskId: string; serverId: string; reason: 'halted' | 'window-ended' };
 };
 
-export type RolloutHalted = { type: 'RolloutHalted'; data: { taskId: string; failed: number; at: string } };
+export type RolloutHalted = {
+  type: 'RolloutHalted';
+  data: {
+    taskId: string;
+    failed: number;
+    failedServerIds: string[];
+    /** Servers dispatched before the halt (finished or in flight): they run on and report. */
+    startedServerIds: string[];
+    at: string;
+  };
+};
 
 export type RolloutFinished = {
   type: 'RolloutFinished';
@@ -53,6 +65,8 @@ export type RolloutFinished = {
     failed: number;
     notStarted: number;
     cancelled: number;
+    completedServerIds: string[];
+    failedServerIds: string[];
     finishedAt: string;
   };
 };

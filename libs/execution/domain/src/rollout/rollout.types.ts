@@ -32,8 +32,22 @@ export interface RolloutServer {
   attempt: number;
   jobId: string | null;
   startedAt: string | null;
+  /** When the server entered its current in-flight status (dispatched or a phase); null otherwise. */
+  phaseSince: string | null;
   finishedAt: string | null;
   errorLog: string[];
+}
+
+/**
+ * Longest time a job may stay in each in-flight status, in clock seconds; past it the server
+ * fails with `timed out while <status>`. `dispatched` bounds the wait for the agent to start.
+ */
+export interface PhaseTimeouts {
+  dispatched: number;
+  downloading: number;
+  installing: number;
+  restarting: number;
+  validating: number;
 }
 
 export interface RolloutOptions {
@@ -44,6 +58,9 @@ export interface RolloutOptions {
   window: MaintenanceWindow | null;
   /** Halt once this many servers failed; null: never. */
   failureThreshold: number | null;
+  timeouts: PhaseTimeouts;
+  /** Attempt number of every job of this rollout: 1, or one more than the task it retries. */
+  attempt: number;
 }
 
 export type RolloutStatus = 'initial' | 'running' | 'finished';

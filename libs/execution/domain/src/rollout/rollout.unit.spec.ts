@@ -1,7 +1,7 @@
 import { evolveAll } from '@fleetwarden/shared-domain';
 import { DeciderSpecification } from '@fleetwarden/testing';
 import type { RolloutCommand, StartRollout } from './rollout.commands';
-import { rolloutDecider, rolloutJobId } from './rollout.decider';
+import { phaseTimeoutsFor, rolloutDecider, rolloutJobId } from './rollout.decider';
 import type { RolloutEvent, RolloutStarted } from './rollout.events';
 import type { RolloutState } from './rollout.types';
 
@@ -20,6 +20,8 @@ function startData(overrides: Partial<StartRollout['data']> = {}): StartRollout[
     maxConcurrency: null,
     window: null,
     failureThreshold: null,
+    timeouts: phaseTimeoutsFor(['server-image']),
+    attempt: 1,
     startedAt: T0,
     ...overrides,
   };
@@ -179,8 +181,11 @@ describe('rollout', () => {
       it('marks it not started when the window ends first', () => {
         const run = new Run(started({ window, staggerSeconds: 0 }));
         run.handle(tick(0, ['s0', 's2']));
-        expect(run.handle(tick(3600, ['s0', 's2']))).toEqual([
+        run.handle(done('s0', 30));
+        run.handle(done('s2', 40));
+        expect(run.handle(tick(3600, ['s0', 's2'])).slice(0, 2)).toEqual([
           { type: 'ServerUpdateNotStarted', data: { taskId: 't1', serverId: 's1', reason: 'window-ended' } },
+          expect.objectContaining({ type: 'RolloutFinished' }),
         ]);
       });
     });
@@ -271,6 +276,45 @@ describe('rollout', () => {
           ]);
       });
 
+      it('a tick fails a job past its phase limit, and not one within it', () => {
+        const limits = { dispatched: 100, downloading: 100, installing: 300, restarting: 100, validating: 100 };
+        const given = [started({ timeouts: limits }), dispatched('s0'), installing];
+        spec
+          .given(given)
+          .when(tick(5 + 299, []))
+          .thenNothingHappens();
+        spec
+          .given(given)
+          .when(tick(5 + 300, []))
+          .then([
+            {
+              type: 'ServerUpdateFailed',
+              data: {
+                taskId: 't1',
+                serverId: 's0',
+                jobId: 't1:s0:1',
+                reason: 'timed out while installing',
+                log: [],
+                finishedAt: at(305),
+              },
+            },
+          ]);
+      });
+
+      it('a job that the agent never starts times out as dispatched', () => {
+        const limits = { dispatched: 60, downloading: 100, installing: 300, restarting: 100, validating: 100 };
+        const events = rolloutDecider.decide(
+          tick(60, []),
+          evolveAll(rolloutDecider, [started({ timeouts: limits }), dispatched('s0')]),
+        );
+        expect(events[0]).toMatchObject({ type: 'ServerUpdateFailed', data: { reason: 'timed out while dispatched' } });
+      });
+
+      it('takes the largest limit of the components of a job', () => {
+        expect(phaseTimeoutsFor(['web-apps', 'server-image']).installing).toBe(3600);
+        expect(phaseTimeoutsFor(['client-apps']).restarting).toBe(300);
+      });
+
       it('ignores a timeout of a phase the server has already left', () => {
         spec
           .given([started(), dispatched('s0'), installing])
@@ -325,14 +369,45 @@ describe('rollout', () => {
       });
     });
 
+    describe('cancel before the start', () => {
+      it('finishes the rollout as cancelled, and the late start changes nothing', () => {
+        const cancelled = spec.given([]).when({ type: 'CancelRollout', data: { taskId: 't1', now: T0 } });
+        cancelled.then([
+          {
+            type: 'RolloutFinished',
+            data: {
+              taskId: 't1',
+              outcome: 'cancelled',
+              completed: 0,
+              failed: 0,
+              notStarted: 0,
+              cancelled: 0,
+              completedServerIds: [],
+              failedServerIds: [],
+              finishedAt: T0,
+            },
+          },
+        ]);
+        const state = evolveAll(
+          rolloutDecider,
+          rolloutDecider.decide(
+            { type: 'CancelRollout', data: { taskId: 't1', now: T0 } },
+            rolloutDecider.initialState(),
+          ),
+        );
+        expect(rolloutDecider.decide({ type: 'StartRollout', data: startData() }, state)).toEqual([]);
+        expect(rolloutDecider.decide(tick(10, ids(3)), state)).toEqual([]);
+      });
+    });
+
     describe('cancel mid-run', () => {
       it('cancels only the servers not yet dispatched', () => {
         const run = new Run(started({ serverIds: ids(5) }));
         for (let s = 0; s <= 400; s += 60) run.handle(tick(s, ids(5)));
-        expect(run.handle({ type: 'CancelRollout', data: { now: at(400) } })).toEqual(
+        expect(run.handle({ type: 'CancelRollout', data: { taskId: 't1', now: at(400) } })).toEqual(
           ['s3', 's4'].map((serverId) => ({ type: 'ServerUpdateCancelled', data: { taskId: 't1', serverId } })),
         );
-        expect(run.handle(tick(2000, ids(5)))).toEqual([]);
+        expect(run.handle(tick(450, ids(5)))).toEqual([]);
         run.handle(done('s0', 500));
         run.handle(done('s1', 510));
         const last = run.handle(done('s2', 520));
@@ -345,6 +420,8 @@ describe('rollout', () => {
             failed: 0,
             notStarted: 0,
             cancelled: 2,
+            completedServerIds: ['s0', 's1', 's2'],
+            failedServerIds: [],
             finishedAt: at(520),
           },
         });
@@ -367,7 +444,7 @@ describe('rollout', () => {
           ...servers.slice(5).map(() => 'ServerUpdateNotStarted'),
           'RolloutHalted',
         ]);
-        expect(run.handle(tick(2000, servers))).toEqual([]);
+        expect(run.handle(tick(290, servers))).toEqual([]);
         for (const id of ['s3', 's4']) if (scripted.has(id)) run.handle(agentFailed(id, 300));
         const finished = run.of('RolloutFinished');
         expect(finished).toEqual([
@@ -380,11 +457,21 @@ describe('rollout', () => {
               failed: 5,
               notStarted: 15,
               cancelled: 0,
+              completedServerIds: [],
+              failedServerIds: ['s0', 's1', 's2', 's3', 's4'],
               finishedAt: at(300),
             },
           },
         ]);
-        expect(run.of('RolloutHalted')).toHaveLength(1);
+        expect(run.of('RolloutHalted').map((e) => e.data)).toEqual([
+          {
+            taskId: 't1',
+            failed: 3,
+            failedServerIds: ['s0', 's1', 's2'],
+            startedServerIds: ['s0', 's1', 's2', 's3', 's4'],
+            at: at(252),
+          },
+        ]);
       });
     });
 
@@ -408,6 +495,8 @@ describe('rollout', () => {
             failed: 5,
             notStarted: 0,
             cancelled: 0,
+            completedServerIds: servers.filter((id) => !failing.has(id)),
+            failedServerIds: servers.filter((id) => failing.has(id)),
             finishedAt: at(99 * 180 + 30),
           },
         ]);
