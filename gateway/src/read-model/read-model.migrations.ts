@@ -150,6 +150,14 @@ export const READ_MODEL_MIGRATIONS: readonly ReadModelMigration[] = [
       `CREATE INDEX rm_task_progress_changes_order ON ${s}.rm_task_progress_changes (tx_id, seq)`,
     ],
   },
+  {
+    version: 4,
+    name: 'scheduling: per-server phase and job log from the execution events',
+    statements: (s) => [
+      `ALTER TABLE ${s}.rm_task_servers ADD COLUMN IF NOT EXISTS phase text`,
+      `ALTER TABLE ${s}.rm_task_servers ADD COLUMN IF NOT EXISTS log jsonb NOT NULL DEFAULT '[]'`,
+    ],
+  },
 ];
 
 /** Applies the pending read-model migrations in one transaction, one instance at a time. */

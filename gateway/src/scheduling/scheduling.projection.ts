@@ -14,14 +14,26 @@ import {
   VersionWithdrawn,
   type Targets,
 } from '@fleetwarden/scheduling-contracts';
+import {
+  EXECUTION_EVENTS,
+  RolloutStarted,
+  ServerUpdateCancelled,
+  ServerUpdateCompleted,
+  ServerUpdateDispatched,
+  ServerUpdateFailed,
+  ServerUpdateNotStarted,
+  ServerUpdateProgressed,
+} from '@fleetwarden/execution-contracts';
 import { EVENT_STORE, PLATFORM_CONFIG, type FleetwardenConfig } from '@fleetwarden/platform';
 import { migrateReadModels } from '../read-model/read-model.migrations';
-import { TaskServerStatus, TaskStatus } from './models/scheduling.enums';
+import { TaskServerStatus, TaskStatus, UpdatePhase } from './models/scheduling.enums';
 
 /** Checkpoint names of the gateway's scheduling projections. */
 export const CATALOG_PROJECTION = 'gateway.scheduling.catalog';
 export const TASK_PROJECTION = 'gateway.scheduling.tasks';
 const PROJECTION_POLL_MS = 50;
+/** Lines of a server's job log kept in the read model (the last ones). */
+export const TASK_SERVER_LOG_LINES = 200;
 
 type Handler = (s: string, data: unknown, event: RecordedEvent, tx: SqlExecutor) => Promise<void>;
 type Contract = { type: string; schema: { safeParse(data: unknown): { success: boolean; data?: unknown } } };
@@ -44,13 +56,21 @@ export function targetSummary(serverCount: number, targets: Targets): string {
   return `${plural(serverCount, 'server')} (${named.join(', ')})`;
 }
 
-/** Sets the status of the listed servers of a task (finishedAt for completed and failed ones). */
+/** Server statuses the scheduling events may still set: execution's own (more precise) ones are kept. */
+const NOT_STARTED_YET = [TaskServerStatus.PENDING];
+const NOT_FINISHED = [TaskServerStatus.PENDING, TaskServerStatus.PROCESSING];
+
+/**
+ * Sets the status of the listed servers of a task that are still in one of `from` (finishedAt,
+ * unless known, for completed and failed ones).
+ */
 async function setServers(
   s: string,
   tx: SqlExecutor,
   taskId: string,
   serverIds: readonly string[],
   status: TaskServerStatus,
+  from: readonly TaskServerStatus[],
   at: string,
 ): Promise<void> {
   if (serverIds.length === 0) return;
@@ -58,10 +78,42 @@ async function setServers(
   await tx.query(
     `UPDATE ${s}.rm_task_servers SET status = $3,
        finished_at = CASE WHEN $5::boolean THEN coalesce(finished_at, $4::timestamptz) ELSE finished_at END
-      WHERE task_id = $1 AND server_id = ANY($2::text[])`,
-    [taskId, serverIds, status, at, finished],
+      WHERE task_id = $1 AND server_id = ANY($2::text[]) AND status = ANY($6::text[])`,
+    [taskId, serverIds, status, at, finished, from],
   );
 }
+
+/** SQL of the last `n` elements of a jsonb array expression. */
+const lastLines = (array: string, n: number): string =>
+  `(SELECT coalesce(jsonb_agg(e.line ORDER BY e.n), '[]'::jsonb)
+      FROM jsonb_array_elements(${array}) WITH ORDINALITY AS e(line, n)
+     WHERE e.n > jsonb_array_length(${array}) - ${n})`;
+
+/** Updates one server row of a task; `set` may use `$3` onwards for `params`. */
+async function updateServer(
+  s: string,
+  tx: SqlExecutor,
+  taskId: string,
+  serverId: string,
+  set: string,
+  params: unknown[] = [],
+): Promise<void> {
+  await tx.query(`UPDATE ${s}.rm_task_servers SET ${set} WHERE task_id = $1 AND server_id = $2`, [
+    taskId,
+    serverId,
+    ...params,
+  ]);
+}
+
+type ReportedPhase = ReturnType<typeof ServerUpdateProgressed.parse>['phase'];
+const PHASES: Record<ReportedPhase, UpdatePhase> = {
+  downloading: UpdatePhase.DOWNLOADING,
+  installing: UpdatePhase.INSTALLING,
+  restarting: UpdatePhase.RESTARTING,
+  validating: UpdatePhase.VALIDATING,
+};
+
+const START_IF_PENDING = `status = CASE WHEN status = '${TaskServerStatus.PENDING}' THEN '${TaskServerStatus.PROCESSING}' ELSE status END`;
 
 /** Recounts a task's completed and failed servers; sets its status when given. */
 async function updateTask(s: string, tx: SqlExecutor, taskId: string, status?: TaskStatus): Promise<void> {
@@ -141,36 +193,127 @@ const TASK_HANDLERS = new Map<string, Handler>([
     await recordProgress(s, tx, d.taskId);
   }),
   on(UpdateTaskCancelled, async (s, d, event, tx) => {
-    await setServers(s, tx, d.taskId, d.cancelledServerIds, TaskServerStatus.CANCELLED, occurredAt(event));
+    await setServers(
+      s,
+      tx,
+      d.taskId,
+      d.cancelledServerIds,
+      TaskServerStatus.CANCELLED,
+      NOT_STARTED_YET,
+      occurredAt(event),
+    );
     await updateTask(s, tx, d.taskId, TaskStatus.CANCELLED);
   }),
   on(UpdateTaskDeleted, async (s, d, _event, tx) => {
     await tx.query(`UPDATE ${s}.rm_tasks SET deleted = true WHERE id = $1`, [d.taskId]);
   }),
   on(UpdateTaskCompleted, async (s, d, event, tx) => {
-    await setServers(s, tx, d.taskId, d.completedServerIds, TaskServerStatus.COMPLETED, occurredAt(event));
+    await setServers(
+      s,
+      tx,
+      d.taskId,
+      d.completedServerIds,
+      TaskServerStatus.COMPLETED,
+      NOT_FINISHED,
+      occurredAt(event),
+    );
     await updateTask(s, tx, d.taskId, TaskStatus.COMPLETED);
   }),
   on(UpdateTaskFailed, async (s, d, event, tx) => {
     const at = occurredAt(event);
-    await setServers(s, tx, d.taskId, d.completedServerIds, TaskServerStatus.COMPLETED, at);
-    await setServers(s, tx, d.taskId, d.failedServerIds, TaskServerStatus.FAILED, at);
-    await setServers(s, tx, d.taskId, d.notStartedServerIds, TaskServerStatus.NOT_STARTED, at);
+    await setServers(s, tx, d.taskId, d.completedServerIds, TaskServerStatus.COMPLETED, NOT_FINISHED, at);
+    await setServers(s, tx, d.taskId, d.failedServerIds, TaskServerStatus.FAILED, NOT_FINISHED, at);
+    await setServers(s, tx, d.taskId, d.notStartedServerIds, TaskServerStatus.NOT_STARTED, NOT_STARTED_YET, at);
     await updateTask(s, tx, d.taskId, TaskStatus.FAILED);
   }),
   on(UpdateTaskHalted, async (s, d, event, tx) => {
     const at = occurredAt(event);
-    await setServers(s, tx, d.taskId, d.failedServerIds, TaskServerStatus.FAILED, at);
-    await setServers(s, tx, d.taskId, d.haltedServerIds, TaskServerStatus.NOT_STARTED, at);
+    await setServers(s, tx, d.taskId, d.failedServerIds, TaskServerStatus.FAILED, NOT_FINISHED, at);
+    await setServers(s, tx, d.taskId, d.haltedServerIds, TaskServerStatus.NOT_STARTED, NOT_STARTED_YET, at);
     await updateTask(s, tx, d.taskId);
   }),
 ]);
 
-const CONTRACTS = new Map<string, Contract>(SCHEDULING_EVENTS.map((c) => [c.type, c as unknown as Contract]));
+/**
+ * The execution's per-server facts: they set a server's status and times over whatever the
+ * scheduling events recorded, and every change is pushed to `taskProgress`.
+ */
+const ROLLOUT_HANDLERS = new Map<string, Handler>([
+  on(RolloutStarted, async (s, d, _event, tx) => {
+    await tx.query(`UPDATE ${s}.rm_task_servers SET attempt = $2 WHERE task_id = $1 AND status = $3`, [
+      d.taskId,
+      d.attempt,
+      TaskServerStatus.PENDING,
+    ]);
+    await recordProgress(s, tx, d.taskId);
+  }),
+  on(ServerUpdateDispatched, async (s, d, _event, tx) => {
+    await updateServer(s, tx, d.taskId, d.serverId, `${START_IF_PENDING}, started_at = $3, attempt = $4`, [
+      d.dispatchedAt,
+      d.attempt,
+    ]);
+    await recordProgress(s, tx, d.taskId);
+  }),
+  on(ServerUpdateProgressed, async (s, d, _event, tx) => {
+    await updateServer(
+      s,
+      tx,
+      d.taskId,
+      d.serverId,
+      `${START_IF_PENDING}, phase = $3, log = ${lastLines('log || $4::jsonb', TASK_SERVER_LOG_LINES)}`,
+      [PHASES[d.phase], JSON.stringify(d.log)],
+    );
+    await recordProgress(s, tx, d.taskId);
+  }),
+  on(ServerUpdateCompleted, async (s, d, _event, tx) => {
+    await updateServer(s, tx, d.taskId, d.serverId, 'status = $3, finished_at = $4', [
+      TaskServerStatus.COMPLETED,
+      d.finishedAt,
+    ]);
+    await updateTask(s, tx, d.taskId);
+  }),
+  on(ServerUpdateFailed, async (s, d, _event, tx) => {
+    await updateServer(
+      s,
+      tx,
+      d.taskId,
+      d.serverId,
+      `status = $3, finished_at = $4, log = ${lastLines('log || $5::jsonb', TASK_SERVER_LOG_LINES)},
+       error_log = ${lastLines('log || $5::jsonb || $6::jsonb', TASK_SERVER_LOG_LINES)}`,
+      [TaskServerStatus.FAILED, d.finishedAt, JSON.stringify(d.log), JSON.stringify([d.reason])],
+    );
+    await updateTask(s, tx, d.taskId);
+  }),
+  on(ServerUpdateCancelled, async (s, d, _event, tx) => {
+    await updateServer(s, tx, d.taskId, d.serverId, 'status = $3', [TaskServerStatus.CANCELLED]);
+    await updateTask(s, tx, d.taskId);
+  }),
+  on(ServerUpdateNotStarted, async (s, d, _event, tx) => {
+    await updateServer(s, tx, d.taskId, d.serverId, 'status = $3', [TaskServerStatus.NOT_STARTED]);
+    await updateTask(s, tx, d.taskId);
+  }),
+]);
+
+/** Handlers of the task projection by stream id prefix. */
+const TASK_STREAM_HANDLERS: ReadonlyArray<readonly [prefix: string, handlers: Map<string, Handler>]> = [
+  ['task-', TASK_HANDLERS],
+  ['rollout-', ROLLOUT_HANDLERS],
+];
+const TASK_PROJECTION_TYPES = TASK_STREAM_HANDLERS.flatMap(([, handlers]) => [...handlers.keys()]);
+const NO_HANDLERS = new Map<string, Handler>();
+
+const handlersOfTaskStream = (streamId: string): Map<string, Handler> =>
+  TASK_STREAM_HANDLERS.find(([prefix]) => streamId.startsWith(prefix))?.[1] ?? NO_HANDLERS;
+
+const CONTRACTS = new Map<string, Contract>(
+  [...SCHEDULING_EVENTS, ...EXECUTION_EVENTS].map((c) => [c.type, c as unknown as Contract]),
+);
 
 /**
- * Projects the scheduling service's `catalog-*` and `task-*` streams into the read models, each
- * batch in one transaction with its checkpoint.
+ * Projects the scheduling service's `catalog-*` and `task-*` streams, and the execution service's
+ * `rollout-*` streams, into the read models, each batch in one transaction with its checkpoint.
+ * Tasks and their rollouts share one projection, so a task and its servers are always read at one
+ * position of the log.
  */
 @Injectable()
 export class SchedulingProjections implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -199,9 +342,9 @@ export class SchedulingProjections implements OnModuleInit, OnApplicationBootstr
       }),
       this.store.runProjection({
         name: TASK_PROJECTION,
-        category: 'task',
+        types: TASK_PROJECTION_TYPES,
         pollIntervalMs: PROJECTION_POLL_MS,
-        handle: (event, tx) => this.apply(TASK_HANDLERS, event, tx),
+        handle: (event, tx) => this.apply(handlersOfTaskStream(event.streamId), event, tx),
       }),
     ];
   }

@@ -11,6 +11,7 @@ import {
   type TaskServerStatus,
   type TaskStatus,
   type TaskType,
+  type UpdatePhase,
 } from './models/scheduling.enums';
 import type { ComponentVersion, Task, TaskServer } from './models/task.model';
 import type { Version } from './models/version.model';
@@ -54,10 +55,12 @@ interface TaskServerRow {
   task_id: string;
   server_id: string;
   status: string;
+  phase: string | null;
   started_at: Date | string | null;
   finished_at: Date | string | null;
   attempt: number;
   error_log: unknown;
+  log: unknown;
 }
 
 export interface TaskPage {
@@ -102,10 +105,12 @@ function toTaskServer(row: TaskServerRow): TaskServer {
   return {
     serverId: row.server_id,
     status: row.status as TaskServerStatus,
+    phase: row.phase as UpdatePhase | null,
     startedAt: row.started_at === null ? null : toDate(row.started_at),
     finishedAt: row.finished_at === null ? null : toDate(row.finished_at),
     attempt: Number(row.attempt),
     errorLog: json<string[]>(row.error_log),
+    log: json<string[]>(row.log),
   };
 }
 
@@ -183,7 +188,8 @@ export class SchedulingReadModel {
   /** Servers of tasks in start order, by task id. */
   async serversOfTasks(taskIds: readonly string[]): Promise<Map<string, TaskServer[]>> {
     const { rows } = await this.db.query<TaskServerRow>(
-      `SELECT task_id, server_id, status, started_at, finished_at, attempt, error_log FROM ${this.s}.rm_task_servers
+      `SELECT task_id, server_id, status, phase, started_at, finished_at, attempt, error_log, log
+         FROM ${this.s}.rm_task_servers
         WHERE task_id = ANY($1::text[]) ORDER BY task_id, position`,
       [taskIds],
     );

@@ -18,7 +18,8 @@ export class TaskProgressResolver {
   @Subscription(() => Task, {
     description:
       "A task's status and progress, pushed after the read model has each change (scheduled, started, halted, " +
-      "finished). Over WebSocket on /graphql; send { authorization: 'Bearer <token>' } as the connection-init " +
+      'finished, and every change of one of its servers: dispatched, phase, completed, failed, cancelled, not ' +
+      "started). Over WebSocket on /graphql; send { authorization: 'Bearer <token>' } as the connection-init " +
       'payload. A reseller receives its own tasks only.',
     filter: (payload: TaskProgressMessage, _variables: unknown, ctx: GatewayContext) => deliversTaskTo(payload, ctx),
     resolve: (payload: TaskProgressMessage) => payload.taskProgress,

@@ -39,8 +39,8 @@ export interface EventConsumerSettings {
   persistentDeadLetters?: boolean;
 }
 
-/** What a {@link DurableEventConsumer} consumes and how it handles each event. */
-export interface DurableEventConsumerOptions extends EventConsumerSettings {
+/** What a {@link DurableEventConsumer} consumes and how it handles each message. */
+export interface DurableEventConsumerOptions<T = EventEnvelope> extends EventConsumerSettings {
   /** Stream to consume (`FLEET_EVENTS`). */
   stream: string;
   /** Durable consumer name (`Subjects.consumerName(service, handler)`). */
@@ -49,8 +49,15 @@ export interface DurableEventConsumerOptions extends EventConsumerSettings {
   filterSubject: string;
   /** Where given-up messages go (`Subjects.deadLetter(name)`). */
   deadLetterSubject: string;
-  /** Handles one event; the message is acked only after it resolves. */
-  handle(envelope: EventEnvelope, message: JsMsg): Promise<void>;
+  /**
+   * Decodes a payload (default: an event envelope); a payload it throws on is dead-lettered at
+   * once. Give one to consume a stream of other messages (agent progress).
+   */
+  parse?: (data: Uint8Array) => T;
+  /** Names a message in logs (default: `<type> <eventId>` of an envelope). */
+  describe?: (message: T) => string;
+  /** Handles one message; it is acked only after this resolves. */
+  handle(message: T, raw: JsMsg): Promise<void>;
   /** Default: a Nest `Logger` named after the consumer. */
   logger?: LoggerService;
 }
@@ -77,7 +84,7 @@ const DEAD_LETTER_ATTEMPTS = 3;
  * the message is published to the dead-letter subject with `Fleet-Error`, `Fleet-Deliveries`
  * and `Fleet-Original-Subject` headers and then terminated, so the consumer moves on.
  */
-export class DurableEventConsumer {
+export class DurableEventConsumer<T = EventEnvelope> {
   private readonly js: JetStreamClient;
   private readonly slots: Slots;
   private readonly logger: LoggerService;
@@ -89,7 +96,7 @@ export class DurableEventConsumer {
 
   constructor(
     private readonly nc: NatsConnection,
-    private readonly options: DurableEventConsumerOptions,
+    private readonly options: DurableEventConsumerOptions<T>,
   ) {
     this.settings = {
       maxDeliver: options.maxDeliver ?? 5,
@@ -205,9 +212,9 @@ export class DurableEventConsumer {
 
   private async process(msg: JsMsg): Promise<void> {
     try {
-      let envelope: EventEnvelope;
+      let envelope: T;
       try {
-        envelope = parseEventEnvelope(msg.data);
+        envelope = this.options.parse ? this.options.parse(msg.data) : (parseEventEnvelope(msg.data) as T);
       } catch (err) {
         await this.deadLetter(msg, err);
         return;
@@ -222,7 +229,7 @@ export class DurableEventConsumer {
           const delay = backoffDelay(deliveries, this.settings.retryInitialMs, this.settings.retryMaxMs);
           this.counters.retried++;
           this.logger.warn(
-            `${envelope.type} ${envelope.eventId} failed (delivery ${deliveries}/${this.settings.maxDeliver}), ` +
+            `${this.describe(envelope)} failed (delivery ${deliveries}/${this.settings.maxDeliver}), ` +
               `retrying in ${delay} ms: ${errorMessage(err)}`,
           );
           msg.nak(delay);
@@ -234,6 +241,12 @@ export class DurableEventConsumer {
     } catch (err) {
       this.logger.error(`consumer ${this.options.name}: message ${msg.seq} not settled: ${errorMessage(err)}`);
     }
+  }
+
+  private describe(message: T): string {
+    if (this.options.describe) return this.options.describe(message);
+    const envelope = message as unknown as EventEnvelope;
+    return `${envelope.type} ${envelope.eventId}`;
   }
 
   private async deadLetter(msg: JsMsg, cause: unknown): Promise<void> {

@@ -43,6 +43,14 @@ export enum TaskServerStatus {
   NOT_STARTED = 'NOT_STARTED',
 }
 
+/** Phase of a server's running update as the agent last reported it (values as stored in the read model). */
+export enum UpdatePhase {
+  DOWNLOADING = 'DOWNLOADING',
+  INSTALLING = 'INSTALLING',
+  RESTARTING = 'RESTARTING',
+  VALIDATING = 'VALIDATING',
+}
+
 registerEnumType(Component, { name: 'Component', description: 'Product component with its own release line.' });
 registerEnumType(TaskType, {
   name: 'TaskType',
@@ -53,4 +61,8 @@ registerEnumType(TaskStatusFilter, { name: 'TaskStatusFilter', description: 'ALL
 registerEnumType(TaskServerStatus, {
   name: 'TaskServerStatus',
   description: 'NOT_STARTED: never started (halted by the failure threshold, or the window ended).',
+});
+registerEnumType(UpdatePhase, {
+  name: 'UpdatePhase',
+  description: "Phase of a server's update as its agent last reported it.",
 });

@@ -1,6 +1,6 @@
 import { Field, ID, Int, ObjectType } from '@nestjs/graphql';
 import { PageInfo, Server } from '../../inventory/models/server.model';
-import { Component, TaskServerStatus, TaskStatus, TaskType } from './scheduling.enums';
+import { Component, TaskServerStatus, TaskStatus, TaskType, UpdatePhase } from './scheduling.enums';
 
 @ObjectType({ description: 'Target version of one component.' })
 export class ComponentVersion {
@@ -34,6 +34,12 @@ export class TaskServer {
   @Field(() => TaskServerStatus)
   status!: TaskServerStatus;
 
+  @Field(() => UpdatePhase, {
+    nullable: true,
+    description: 'Last phase the agent reported (kept once the server finished); null before its first report.',
+  })
+  phase!: UpdatePhase | null;
+
   @Field(() => Date, { nullable: true })
   startedAt!: Date | null;
 
@@ -43,8 +49,13 @@ export class TaskServer {
   @Field(() => Int)
   attempt!: number;
 
-  @Field(() => [String], { description: 'Error log lines of a failed server.' })
+  @Field(() => [String], {
+    description: 'Error log of a failed server: its job log, then the reason as the last line; empty when none.',
+  })
   errorLog!: string[];
+
+  @Field(() => [String], { description: 'Job log the agent reported, its last 200 lines.' })
+  log!: string[];
 }
 
 @ObjectType({ description: 'An update task over a frozen list of servers.' })
