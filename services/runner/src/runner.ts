@@ -44,18 +44,23 @@ export async function startRunner(config: FleetwardenConfig, logger: LoggerServi
     await resources.close();
   };
   try {
-    for (const service of SERVICES) {
-      services.push(await startServiceApp(service, { config, logger, resources, relay: false }));
+    // FLEETWARDEN_RUNNER_SERVICES: the parts not listed run as their own processes. The relay
+    // contender runs with the gateway, or with the first service when the gateway runs elsewhere.
+    const hosted = new Set<string>(config.runnerServices);
+    const withGateway = hosted.has('gateway');
+    for (const [i, service] of SERVICES.filter((s) => hosted.has(s.context)).entries()) {
+      services.push(await startServiceApp(service, { config, logger, resources, relay: !withGateway && i === 0 }));
     }
-    gateway = await startGatewayApp({ config, logger, resources, relay: true });
+    if (withGateway) gateway = await startGatewayApp({ config, logger, resources, relay: true });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
   }
   const urls = gatewayUrls(config);
   const database = config.databaseUrl ? redactUrl(config.databaseUrl) : `PGlite in ${pgliteDir(config)}`;
+  const parts = config.runnerServices.length === 6 ? '' : ` (hosting ${config.runnerServices.join(', ')})`;
   logger.log(
-    `Fleetwarden ready: GraphQL at ${urls.graphql}, health at ${urls.health} ` +
+    `Fleetwarden ready${parts}: GraphQL at ${urls.graphql}, health at ${urls.health} ` +
       `(NATS ${redactUrl(config.natsUrl)}, namespace ${config.namespace}, database ${database})`,
     'runner',
   );

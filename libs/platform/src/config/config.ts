@@ -51,7 +51,16 @@ export interface FleetwardenConfig {
   healthPort: number | undefined;
   /** `FLEETWARDEN_START_NATS`: whether `npm start` may start a local nats-server. */
   startNats: StartNatsMode;
+  /**
+   * `FLEETWARDEN_RUNNER_SERVICES`: what `npm start` hosts (comma-separated services and
+   * `gateway`); default all. The others then run as their own processes.
+   */
+  runnerServices: RunnerPart[];
 }
+
+/** What `npm start` can host: the five services and the gateway. */
+export const RUNNER_PARTS = ['inventory', 'scheduling', 'execution', 'redundancy', 'compliance', 'gateway'] as const;
+export type RunnerPart = (typeof RUNNER_PARTS)[number];
 
 /** Defaults of the optional variables. */
 export const CONFIG_DEFAULTS = {
@@ -162,6 +171,16 @@ const variables = {
   },
   FLEETWARDEN_HEALTH_PORT: { schema: integer(1, 65535, 'must be an integer between 1 and 65535') },
   FLEETWARDEN_START_NATS: { schema: z.enum(START_NATS_MODES, `must be one of ${START_NATS_MODES.join(', ')}`) },
+  FLEETWARDEN_RUNNER_SERVICES: {
+    schema: z
+      .string()
+      .transform((s) => s.split(',').map((part) => part.trim()))
+      .pipe(
+        z
+          .array(z.enum(RUNNER_PARTS, `must list some of ${RUNNER_PARTS.join(', ')}, separated by commas`))
+          .min(1),
+      ),
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 type Variables = typeof variables;
@@ -211,6 +230,7 @@ export function loadConfig(
     graphqlIntrospection: p.FLEETWARDEN_GRAPHQL_INTROSPECTION ?? CONFIG_DEFAULTS.FLEETWARDEN_GRAPHQL_INTROSPECTION,
     healthPort: p.FLEETWARDEN_HEALTH_PORT,
     startNats: p.FLEETWARDEN_START_NATS ?? CONFIG_DEFAULTS.FLEETWARDEN_START_NATS,
+    runnerServices: p.FLEETWARDEN_RUNNER_SERVICES ? [...new Set(p.FLEETWARDEN_RUNNER_SERVICES)] : [...RUNNER_PARTS],
   };
 }
 

@@ -35,6 +35,7 @@ describe('loadConfig', () => {
         graphqlIntrospection: false,
         healthPort: undefined,
         startNats: 'auto',
+        runnerServices: ['inventory', 'scheduling', 'execution', 'redundancy', 'compliance', 'gateway'],
       });
     });
 
@@ -62,6 +63,7 @@ describe('loadConfig', () => {
           FLEETWARDEN_GRAPHQL_INTROSPECTION: 'true',
           FLEETWARDEN_HEALTH_PORT: '9100',
           FLEETWARDEN_START_NATS: 'false',
+          FLEETWARDEN_RUNNER_SERVICES: 'inventory, gateway',
         },
         CWD,
       );
@@ -83,6 +85,7 @@ describe('loadConfig', () => {
         graphqlIntrospection: true,
         healthPort: 9100,
         startNats: 'false',
+        runnerServices: ['inventory', 'gateway'],
       });
     });
 
@@ -94,6 +97,10 @@ describe('loadConfig', () => {
   describe('when a value is invalid', () => {
     it.each([
       [{ PORT: 'abc' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "abc")'],
+      [
+        { FLEETWARDEN_RUNNER_SERVICES: 'inventory,billing' },
+        'Invalid configuration: FLEETWARDEN_RUNNER_SERVICES must list some of inventory, scheduling, execution, redundancy, compliance, gateway, separated by commas (got "inventory,billing")',
+      ],
       [{ PORT: '0' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "0")'],
       [{ PORT: '65536' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "65536")'],
       [{ PORT: '80.5' }, 'Invalid configuration: PORT must be an integer between 1 and 65535 (got "80.5")'],
