@@ -34,8 +34,12 @@ runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
   return {
     async close() {
       await simulator.stop();
-      const { hellos, heartbeats } = simulator.stats();
-      logger.log(`stopped ${options.servers} agents after ${hellos} hellos and ${heartbeats} heartbeats`, 'fleet');
+      const { hellos, heartbeats, updates } = simulator.stats();
+      logger.log(
+        `stopped ${options.servers} agents after ${hellos} hellos, ${heartbeats} heartbeats and ${updates.started} ` +
+          `update jobs (${updates.completed} completed, ${updates.failed} failed, ${updates.duplicates} duplicate deliveries ignored)`,
+        'fleet',
+      );
       await nc.drain();
     },
   };

@@ -1,13 +1,20 @@
-export { AgentPublisher, buildHello } from './common/agent-publisher';
-export type { AgentIdentity, AgentSnapshot } from './common/agent-publisher';
+export { AgentPublisher, buildHello, progressMsgId, PublisherClosedError } from './common/agent-publisher';
+export type { AgentIdentity, AgentPublisherOptions, AgentSnapshot } from './common/agent-publisher';
+export { AgentJobs, CANCELLABLE_PHASES, parseAgentCommand } from './common/agent-jobs';
+export type { AgentCommandReply, JobOutcome, JobRecord } from './common/agent-jobs';
+export { JobLog, MAX_LOG_CHARS, MAX_LOG_LINE_CHARS, MAX_LOG_LINES } from './common/job-log';
 export { UsageError } from './cli/cli-args';
 export { AGENT_CONFIG_DEFAULTS, AgentConfigError, loadAgentConfigFile, parseAgentConfig } from './real/agent-config';
-export type { AgentConfig, NatsCredentials } from './real/agent-config';
+export type { AgentConfig, AgentUpdateConfig, ComponentUpdateCommands, NatsCredentials } from './real/agent-config';
 export { createProbes, probeFiles, probeHostConfig, probeManifest, ProbeError, UNKNOWN_VERSION } from './real/probes';
 export type { AgentProbes } from './real/probes';
 export { diffSnapshots } from './real/snapshot-diff';
 export { RealAgent } from './real/real-agent';
 export type { RealAgentOptions } from './real/real-agent';
+export { runShellCommand } from './real/shell-command';
+export type { ShellCommandOptions, ShellCommandResult } from './real/shell-command';
+export { UpdateExecutor } from './real/update-executor';
+export type { UpdateExecutorOptions } from './real/update-executor';
 export {
   FleetModel,
   resellerIdOf,
@@ -15,16 +22,23 @@ export {
   serverIdOf,
   SIM_SERVER_VERSION,
   SIM_WEB_APPS_VERSION,
+  withVersions,
 } from './sim/fleet-data';
 export type { FleetSpec, ServerProfile } from './sim/fleet-data';
 export { FLEET_DEFAULTS, parseFleetArgs } from './sim/fleet-options';
 export type { FleetOptions } from './sim/fleet-options';
 export { FleetSimulator } from './sim/fleet-simulator';
 export type { FleetSimulatorOptions, FleetSimulatorStats, VirtualAgent } from './sim/fleet-simulator';
+export { SimUpdates } from './sim/sim-updates';
+export type { SimUpdateStats, SimUpdatesOptions } from './sim/sim-updates';
+export { SIM_UPDATE_PHASES, simFailingServerIds, simUpdateScript } from './sim/update-script';
+export type { SimUpdatePhase, SimUpdateScript, SimUpdateScriptInput } from './sim/update-script';
 export {
   DEFAULT_SIM_ACTIONS,
   defineSimAction,
   forEachServer,
+  jobsAction,
+  scriptFailuresAction,
   serverIdsMessage,
   SimActionRegistry,
   startAction,
@@ -32,4 +46,4 @@ export {
 } from './sim/control/sim-actions';
 export type { SimAction, SimActionResult, SimControlReply } from './sim/control/sim-actions';
 export { simControlSubject } from './sim/control/sim-control.handler';
-export type { SimulatorControl } from './sim/control/simulator-control';
+export type { SimServerJobs, SimulatorControl } from './sim/control/simulator-control';

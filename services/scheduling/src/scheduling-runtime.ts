@@ -31,6 +31,11 @@ export interface SchedulingServiceOptions {
   timersPollMs?: number;
   /** How often a follower tries to take over the timers, in ms (default 2000). */
   timersRetryMs?: number;
+  /**
+   * How long a cancel waits for the execution service's `CancelRollout` reply, in ms (default
+   * 2000: well within the gateway's 5 s command timeout).
+   */
+  executionTimeoutMs?: number;
 }
 
 /**

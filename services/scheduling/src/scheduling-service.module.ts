@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@fleetwarden/platform';
 import { CancelTaskHandler } from './cancel-task/cancel-task.handler';
+import { ExecutionCommands } from './cancel-task/execution-commands';
 import { DeleteTaskHandler } from './delete-task/delete-task.handler';
+import { ExecutionEventsHandler } from './execution-events/execution-events.handler';
 import { PingHandler } from './ping/ping.handler';
 import { PublishVersionHandler } from './publish-version/publish-version.handler';
 import { RetryFailedServersHandler } from './retry-failed-servers/retry-failed-servers.handler';
@@ -13,8 +15,9 @@ import { WithdrawVersionHandler } from './withdraw-version/withdraw-version.hand
 
 /**
  * The scheduling service: `<ns>.cmd.scheduling.*` commands (catalog and update tasks), its own
- * view of the fleet, and the durable timers that start tasks. Needs `PlatformModule` in the
- * application (see {@link SCHEDULING_SERVICE} and `startServiceApp`).
+ * view of the fleet, the durable timers that start tasks, and a durable consumer of the execution
+ * events that halts and finishes them. Needs `PlatformModule` in the application (see
+ * {@link SCHEDULING_SERVICE} and `startServiceApp`).
  */
 @Module({
   controllers: [
@@ -25,8 +28,9 @@ import { WithdrawVersionHandler } from './withdraw-version/withdraw-version.hand
     CancelTaskHandler,
     DeleteTaskHandler,
     RetryFailedServersHandler,
+    ExecutionEventsHandler,
   ],
-  providers: [TaskScheduler, SchedulingRuntime],
+  providers: [TaskScheduler, SchedulingRuntime, ExecutionCommands],
 })
 export class SchedulingServiceModule {}
 

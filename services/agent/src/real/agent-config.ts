@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { formatPath, isValidNamespace } from '@fleetwarden/contracts';
+import { UPDATE_COMPONENTS, type UpdateComponent } from '@fleetwarden/execution-contracts';
 import {
   hostingProviderSchema,
   idSchema,
@@ -29,6 +30,26 @@ export class AgentConfigError extends StartupError {
 /** How the agent authenticates to NATS: user and password, a token, or a `.creds` file. */
 export type NatsCredentials = { user: string; pass: string } | { token: string } | { credsFile: string };
 
+/**
+ * Shell commands (`/bin/sh -c`) that update one component, one per phase. They run in the
+ * config file's directory with `FLEETWARDEN_COMPONENT`, `FLEETWARDEN_VERSION`,
+ * `FLEETWARDEN_JOB_ID` and `FLEETWARDEN_PHASE` set; exit code 0 means success.
+ */
+export interface ComponentUpdateCommands {
+  download?: string;
+  install: string;
+  restart?: string;
+  /** The functional check: the update is validated when it exits 0. */
+  validate: string;
+}
+
+/** How this server installs updates: the commands per component, and where they run. */
+export interface AgentUpdateConfig {
+  /** Working directory of the commands (the config file's directory). */
+  workDir: string;
+  components: Partial<Record<UpdateComponent, ComponentUpdateCommands>>;
+}
+
 /** A validated agent config; paths are absolute. */
 export interface AgentConfig {
   serverId: string;
@@ -46,6 +67,8 @@ export interface AgentConfig {
   filesDir: string;
   /** Values that replace what the host-config probe finds. */
   hostConfig: Partial<HostConfig>;
+  /** Update commands; without them the agent refuses every update. */
+  update?: AgentUpdateConfig;
 }
 
 const ip = z.union([z.ipv4(), z.ipv6()]);
@@ -84,6 +107,26 @@ const credentialsSchema = z
     }
   });
 
+const shellCommand = z.string().trim().min(1, 'must be a non-empty shell command').max(10_000);
+
+const componentCommandsSchema = z
+  .object({
+    download: shellCommand.optional(),
+    install: shellCommand,
+    restart: shellCommand.optional(),
+    validate: shellCommand,
+  })
+  .strict();
+
+const updateSchema = z
+  .object(
+    Object.fromEntries(UPDATE_COMPONENTS.map((c) => [c, componentCommandsSchema.optional()])) as Record<
+      UpdateComponent,
+      z.ZodOptional<typeof componentCommandsSchema>
+    >,
+  )
+  .strict();
+
 const agentConfigSchema = z
   .object({
     serverId: idSchema,
@@ -115,6 +158,7 @@ const agentConfigSchema = z
       })
       .strict()
       .optional(),
+    update: updateSchema.optional(),
   })
   .strict();
 
@@ -153,7 +197,12 @@ export function parseAgentConfig(value: unknown, options: ParseAgentConfigOption
     manifestPath: resolve(c.manifestPath),
     filesDir: resolve(c.filesDir),
     hostConfig: c.hostConfig ?? {},
+    ...(c.update ? { update: { workDir: path.resolve(options.baseDir), components: definedOnly(c.update) } } : {}),
   };
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Reads and validates an agent config file; relative paths in it are relative to the file. */

@@ -66,6 +66,23 @@ describe('parseAgentConfig', () => {
     expect(parseAgentConfig({ ...minimal, hostConfig }, { baseDir: '/' }).hostConfig).toEqual(hostConfig);
   });
 
+  it('takes update commands per component, run in the config directory', () => {
+    const update = {
+      'server-image': {
+        download: 'fetch-image',
+        install: 'install-image',
+        restart: 'systemctl restart product',
+        validate: 'check',
+      },
+      'web-apps': { install: 'install-web', validate: 'check-web' },
+    };
+    expect(parseAgentConfig({ ...minimal, update }, { baseDir: '/etc/agent' }).update).toEqual({
+      workDir: '/etc/agent',
+      components: update,
+    });
+    expect(parseAgentConfig(minimal, { baseDir: '/etc/agent' }).update).toBeUndefined();
+  });
+
   it.each([
     [{ serverId: 'srv 1' }, 'serverId: letters, digits'],
     [{ serverId: undefined }, 'serverId:'],
@@ -83,6 +100,15 @@ describe('parseAgentConfig', () => {
     [{ credentials: { token: 't', credsFile: 'x' } }, 'credentials: give exactly one of'],
     [{ credentials: {} }, 'credentials: give exactly one of'],
     [{ colour: 'blue' }, 'colour'],
+    [{ update: { 'server-image': { validate: 'check' } } }, 'update.server-image.install:'],
+    [{ update: { 'server-image': { install: 'x' } } }, 'update.server-image.validate:'],
+    [
+      { update: { 'web-apps': { install: '  ', validate: 'v' } } },
+      'update.web-apps.install: must be a non-empty shell command',
+    ],
+    [{ update: { 'client-apps': { install: 'x', validate: 'v', rollback: 'y' } } }, 'rollback'],
+    [{ update: { 'client-apps': { install: 3, validate: 'v' } } }, 'update.client-apps.install:'],
+    [{ update: { firmware: { install: 'x', validate: 'v' } } }, 'firmware'],
   ])('rejects %j naming the field', (change, message) => {
     const text = problem({ ...minimal, ...change });
     expect(text).toContain('Invalid agent config /etc/agent/agent.json: ');

@@ -3,7 +3,8 @@ import { parseFlags, UsageError } from '../cli/cli-args';
 export const AGENT_USAGE = `usage: npm run agent -- --config <file>
 
   --config <file>  agent config (JSON): serverId, natsUrl, credentials, namespace,
-                   heartbeatIntervalSec, identity, manifestPath, filesDir, hostConfig
+                   heartbeatIntervalSec, identity, manifestPath, filesDir, hostConfig,
+                   update (shell commands per component: download?, install, restart?, validate)
 
 environment: FLEETWARDEN_CLOCK_SPEED, FLEETWARDEN_CLOCK_ORIGIN, LOG_LEVEL`;
 

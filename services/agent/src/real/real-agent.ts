@@ -1,15 +1,18 @@
 import * as fs from 'node:fs';
 import type { LoggerService } from '@nestjs/common';
-import { credsAuthenticator, type NatsConnection, type Status } from '@nats-io/nats-core';
+import { credsAuthenticator, type Msg, type NatsConnection, type Status, type Subscription } from '@nats-io/nats-core';
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { Subjects } from '@fleetwarden/contracts';
+import { AgentCommand } from '@fleetwarden/execution-contracts';
 import { connectNats, NatsUnreachableError } from '@fleetwarden/messaging';
 import { DependencyError, redactUrl } from '@fleetwarden/platform';
 import type { Clock } from '@fleetwarden/shared-domain';
-import { AgentPublisher, buildHello, type AgentSnapshot } from '../common/agent-publisher';
+import { parseAgentCommand } from '../common/agent-jobs';
+import { AgentPublisher, buildHello, type AgentPublisherOptions, type AgentSnapshot } from '../common/agent-publisher';
 import { AgentConfigError, type AgentConfig, type NatsCredentials } from './agent-config';
 import { createProbes, type AgentProbes } from './probes';
 import { diffSnapshots } from './snapshot-diff';
+import { UpdateExecutor } from './update-executor';
 
 const LOG_CONTEXT = 'agent';
 
@@ -25,12 +28,19 @@ export interface RealAgentOptions {
   speed?: number;
   /** Default: the manifest, files directory and host probes of the config. */
   probes?: AgentProbes;
+  /** Retry timing of progress publishes (default: 100 ms doubling up to 5 s). */
+  publisher?: Pick<AgentPublisherOptions, 'retryInitialMs' | 'retryMaxMs' | 'publishTimeoutMs'>;
+  /** Between SIGTERM and SIGKILL of an update command being stopped, in ms (default 1000). */
+  killGraceMs?: number;
+  /** How long `stop` waits for progress not yet stored, in ms (default 2000). */
+  stopGraceMs?: number;
 }
 
 /**
  * The agent of one real server: hello on connect and after every reconnect, heartbeats every
  * interval, and a report with the changed parts whenever a re-probe (every N heartbeats) sees a
- * change.
+ * change. It executes `update` and `cancel` commands from `<ns>.agent.<serverId>.cmd` with the
+ * config's update commands, publishing progress through JetStream, and re-probes after each job.
  */
 export class RealAgent {
   private readonly probes: AgentProbes;
@@ -48,6 +58,9 @@ export class RealAgent {
   private probing: Promise<boolean> | undefined;
   private status: AsyncIterable<Status> | undefined;
   private stopped = false;
+  private commands: Subscription | undefined;
+  private executor: UpdateExecutor | undefined;
+  private progressRetries = 0;
 
   constructor(private readonly options: RealAgentOptions) {
     this.probes = options.probes ?? createProbes(options.config);
@@ -65,7 +78,46 @@ export class RealAgent {
     const { config } = this.options;
     this.nc = this.options.connection ?? (await this.connect(config));
     this.ownsConnection = this.options.connection === undefined;
-    this.publisher = new AgentPublisher(this.nc, new Subjects(config.namespace));
+    const subjects = new Subjects(config.namespace);
+    const publisher = new AgentPublisher(this.nc, subjects, {
+      ...this.options.publisher,
+      onProgressRetry: (err, attempt, message) => {
+        if (this.progressRetries++ % 100 === 0) {
+          this.options.logger.warn(
+            `progress ${message.jobId}:${message.phase} not stored yet (attempt ${attempt}), retrying: ${(err as Error).message}`,
+            LOG_CONTEXT,
+          );
+        }
+      },
+    });
+    this.publisher = publisher;
+    this.executor = new UpdateExecutor({
+      serverId: config.serverId,
+      update: config.update,
+      clock: this.clock,
+      logger: this.options.logger,
+      killGraceMs: this.options.killGraceMs,
+      publish: (message) => {
+        publisher.progress(message).catch((err: unknown) => {
+          this.options.logger.error(
+            `progress ${message.jobId}:${message.phase} dropped: ${(err as Error).message}`,
+            undefined,
+            LOG_CONTEXT,
+          );
+        });
+      },
+      probeVersions: async () => (await this.probes.probe()).versions,
+      // A probe already under way may have started before the job changed anything: probe after it.
+      afterJob: () => {
+        void (this.probing ?? Promise.resolve(false)).catch(() => false).then(() => this.probeNow());
+      },
+    });
+    this.commands = this.nc.subscribe(AgentCommand.subject(config.serverId, subjects), {
+      callback: (err, msg) => {
+        if (err) this.options.logger.warn(`command subscription error: ${err.message}`, LOG_CONTEXT);
+        else this.onCommand(msg);
+      },
+    });
     this.sendHello(snapshot);
     await this.nc.flush();
     this.watchConnection(this.nc);
@@ -73,13 +125,23 @@ export class RealAgent {
     this.armBeat();
   }
 
-  /** Stops the heartbeats; closes the connection if the agent opened it. */
+  /**
+   * Stops the heartbeats and the running job (it ends `failed`, error `agent stopped`), waits a
+   * little for progress not yet stored, and closes the connection if the agent opened it.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     (this.status as { stop?: () => void } | undefined)?.stop?.();
+    this.commands?.unsubscribe();
+    this.commands = undefined;
+    await this.executor?.stop('agent stopped');
     await this.probing?.catch(() => undefined);
+    if (this.publisher && !(await this.publisher.settle(this.options.stopGraceMs ?? 2000))) {
+      this.options.logger.warn(`${this.publisher.pendingProgress} progress message(s) not stored`, LOG_CONTEXT);
+    }
+    this.publisher?.close();
     if (this.nc && !this.nc.isClosed()) {
       if (this.ownsConnection) await this.nc.drain().catch(() => undefined);
       else await this.nc.flush().catch(() => undefined);
@@ -112,6 +174,15 @@ export class RealAgent {
     this.sent = next;
     this.options.logger.log(`reported changed ${Object.keys(changes).join(', ')}`, LOG_CONTEXT);
     return true;
+  }
+
+  private onCommand(msg: Msg): void {
+    if (this.stopped || !this.executor) return;
+    const parsed = parseAgentCommand(msg.string());
+    const reply = parsed.ok ? this.executor.handle(parsed.command) : parsed.reply;
+    if (!reply.ok) this.options.logger.warn(`refused a command: ${reply.error}`, LOG_CONTEXT);
+    else if (parsed.ok) this.options.logger.log(`${parsed.command.type} ${reply.jobId}: accepted`, LOG_CONTEXT);
+    if (msg.reply) msg.respond(JSON.stringify(reply));
   }
 
   private sendHello(snapshot: AgentSnapshot): void {

@@ -195,6 +195,19 @@ export class FleetModel {
   }
 }
 
+/**
+ * A server's profile after an update installed `versions` at `installedAt` (ms since the epoch):
+ * the product files whose version changed get their new version, size and date; the others stay.
+ */
+export function withVersions(profile: ServerProfile, versions: ProductVersions, installedAt: number): ServerProfile {
+  const previous = new Map(profile.files.map((f) => [f.name, f]));
+  const files = productFiles(versions, installedAt).map((file) => {
+    const old = previous.get(file.name);
+    return old && old.version === file.version ? old : file;
+  });
+  return { ...profile, versions: { ...versions }, files };
+}
+
 function companyOf(reseller: ResellerProfile, position: number): CompanyProfile {
   const { companies } = reseller;
   let lo = 0;

@@ -7,7 +7,12 @@ export const FLEET_USAGE = `usage: npm run fleet -- --servers N [--resellers R] 
   --seed S        seed of the fake data (integer, default 1): same seed, same fleet
   --speed X       clock speed (default FLEETWARDEN_CLOCK_SPEED, else 1); must match the stack's
   --heartbeat S   heartbeat interval in seconds of clock time (default 10)
-  --fail-rate P   share of simulated work that fails, 0..1 (default 0)
+  --fail-rate P   share of the servers whose first update attempt fails, 0..1 (default 0): exactly
+                  round(P x N) servers, chosen by the seed; retries (attempt >= 2) succeed
+
+The virtual servers execute update and cancel commands on <ns>.agent.<serverId>.cmd and publish
+their progress with JetStream (stream <NS>_AGENT_PROGRESS). Control on <ns>.sim.control:
+stop, start, script-failures, jobs (see services/agent/README.md).
 
 environment: NATS_URL, FLEETWARDEN_NAMESPACE, FLEETWARDEN_CLOCK_SPEED, FLEETWARDEN_CLOCK_ORIGIN, LOG_LEVEL`;
 

@@ -1,14 +1,19 @@
 import type { LoggerService } from '@nestjs/common';
-import type { NatsConnection, Status } from '@nats-io/nats-core';
+import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/nats-core';
 import { Subjects } from '@fleetwarden/contracts';
+import type { AgentProgressMessage, AgentUpdateCommand } from '@fleetwarden/execution-contracts';
+import type { ProductVersions } from '@fleetwarden/inventory-contracts';
 import type { Clock } from '@fleetwarden/shared-domain';
+import { parseAgentCommand, type AgentCommandReply } from '../common/agent-jobs';
 import { AgentPublisher, buildHello } from '../common/agent-publisher';
 import { SimActionRegistry, type SimAction } from './control/sim-actions';
 import { SimControlHandler } from './control/sim-control.handler';
-import type { SimulatorControl } from './control/simulator-control';
-import { serverIdOf, type FleetModel, type ServerProfile } from './fleet-data';
+import type { SimServerJobs, SimulatorControl } from './control/simulator-control';
+import { serverIdOf, withVersions, type FleetModel, type ServerProfile } from './fleet-data';
 import { hash32 } from './prng';
+import { SimUpdates, type SimUpdateStats } from './sim-updates';
 import { TimerQueue } from './timer-queue';
+import { simFailingServerIds, type SimUpdatePhase } from './update-script';
 
 const LOG_CONTEXT = 'fleet';
 
@@ -26,6 +31,10 @@ export interface VirtualAgent {
   generation: number;
   /** Hellos sent so far. */
   hellos: number;
+  /** What it announces after an update changed it (else its profile in the fleet model). */
+  profile?: ServerProfile;
+  /** Progress of its jobs produced while it was offline: sent when it comes back. */
+  held?: AgentProgressMessage[];
 }
 
 export interface FleetSimulatorOptions {
@@ -40,7 +49,10 @@ export interface FleetSimulatorOptions {
   speed: number;
   /** Heartbeat interval in seconds of clock time, announced in each hello. */
   heartbeatSec: number;
-  /** Share of scripted failures of later simulated work (updates), 0..1. */
+  /**
+   * Share of the servers whose first update attempts fail, 0..1: exactly `round(failRate * N)`
+   * servers, chosen by the seed ({@link simFailingServerIds}).
+   */
   failRate?: number;
   agentVersion: string;
   logger: LoggerService;
@@ -57,13 +69,19 @@ export interface FleetSimulatorStats {
   greeted: number;
   hellos: number;
   heartbeats: number;
+  updates: SimUpdateStats;
 }
 
 /**
  * N virtual agents on one NATS connection. Every agent says hello, then sends a heartbeat every
  * interval (`heartbeatSec / speed` real seconds); first contacts are spread over one interval by
  * a deterministic per-server phase, so a large fleet never bursts. Control messages on
- * `<ns>.sim.control` silence and resume single agents.
+ * `<ns>.sim.control` silence and resume single agents, script failures and list jobs.
+ *
+ * Commands (`update`, `cancel`) arrive on one wildcard subscription `<ns>.agent.*.cmd`; subjects
+ * of servers it does not run are ignored, and a silenced server does not answer. Updates run
+ * through the phases of their `simUpdateScript`; progress goes through JetStream, and a server
+ * that completes one reports its new versions.
  */
 export class FleetSimulator implements SimulatorControl {
   readonly subjects: Subjects;
@@ -74,12 +92,17 @@ export class FleetSimulator implements SimulatorControl {
   private readonly queue: TimerQueue;
   private readonly publisher: AgentPublisher;
   private readonly control: SimControlHandler;
+  private readonly updates: SimUpdates;
+  /** Servers whose first update attempts fail (`--fail-rate`). */
+  readonly failingServerIds: ReadonlySet<string>;
+  private commands: Subscription | undefined;
   private status: AsyncIterable<Status> | undefined;
   private greeted = 0;
   private hellos = 0;
   private heartbeats = 0;
   private startedAt = 0;
   private publishErrors = 0;
+  private progressRetries = 0;
   private readonly allGreeted: Promise<void>;
   private resolveAllGreeted!: () => void;
 
@@ -103,7 +126,36 @@ export class FleetSimulator implements SimulatorControl {
     this.queue = new TimerQueue({
       onError: (err) => logger.error(`simulator task failed: ${(err as Error)?.message ?? String(err)}`, LOG_CONTEXT),
     });
-    this.publisher = new AgentPublisher(connection, this.subjects, { validate: options.validate ?? true });
+    this.publisher = new AgentPublisher(connection, this.subjects, {
+      validate: options.validate ?? true,
+      onProgressRetry: (err, attempt, message) => {
+        if (this.progressRetries++ % 1000 === 0) {
+          logger.warn(
+            `progress ${message.jobId}:${message.phase} of ${message.serverId} not stored yet (attempt ${attempt}, ` +
+              `${this.progressRetries} retries so far), retrying: ${(err as Error)?.message ?? String(err)}`,
+            LOG_CONTEXT,
+          );
+        }
+      },
+    });
+    const failRate = options.failRate ?? 0;
+    this.failingServerIds =
+      failRate > 0
+        ? simFailingServerIds(
+            fleet.spec.seed,
+            this.agents.map((a) => a.serverId),
+            failRate,
+          )
+        : new Set();
+    this.updates = new SimUpdates({
+      seed: fleet.spec.seed,
+      speed,
+      clock: options.clock,
+      queue: this.queue,
+      failing: this.failingServerIds,
+      emit: (message) => this.emitProgress(message),
+      installed: (serverId, components) => this.installed(serverId, components),
+    });
     this.registry = new SimActionRegistry(options.actions);
     this.control = new SimControlHandler(connection, this.subjects, this, this.registry, logger);
     this.allGreeted = new Promise((resolve) => (this.resolveAllGreeted = resolve));
@@ -114,9 +166,23 @@ export class FleetSimulator implements SimulatorControl {
     return this.control.subject;
   }
 
-  /** Starts listening for control messages and schedules every agent's first hello. */
+  /** `<ns>.agent.*.cmd`: the commands of the whole virtual fleet. */
+  get commandSubject(): string {
+    return `${this.subjects.namespace}.agent.*.cmd`;
+  }
+
+  /** Starts listening for control messages and commands, and schedules every agent's first hello. */
   start(): void {
     this.control.start();
+    this.commands = this.options.connection.subscribe(this.commandSubject, {
+      callback: (err, msg) => {
+        if (err) {
+          this.options.logger.warn(`command subscription error: ${err.message}`, LOG_CONTEXT);
+          return;
+        }
+        this.onCommand(msg);
+      },
+    });
     this.watchConnection();
     const now = this.queue.time();
     this.startedAt = now;
@@ -128,18 +194,30 @@ export class FleetSimulator implements SimulatorControl {
       `simulating ${this.agents.length} servers of ${this.options.fleet.spec.resellers} resellers ` +
         `(seed ${this.options.fleet.spec.seed}) on ${this.subjects.namespace}.agent.*: heartbeat every ` +
         `${this.options.heartbeatSec} s of clock time (${formatMs(this.intervalMs)} real at speed ${this.options.speed}); ` +
-        `control on ${this.controlSubject}`,
+        `control on ${this.controlSubject}; ${this.failingServerIds.size} server(s) fail their first update attempts`,
       LOG_CONTEXT,
     );
   }
 
-  /** Stops every agent and the control listener; the connection stays open (its owner drains it). */
-  async stop(): Promise<void> {
+  /**
+   * Stops every agent, job and listener; progress not yet stored gets `progressGraceMs` (default
+   * 2000) to be. The connection stays open (its owner drains it).
+   */
+  async stop(progressGraceMs = 2000): Promise<void> {
     this.queue.close();
     this.control.stop();
+    this.commands?.unsubscribe();
+    this.commands = undefined;
     (this.status as { stop?: () => void } | undefined)?.stop?.();
     this.status = undefined;
     for (const agent of this.agents) agent.online = false;
+    if (!(await this.publisher.settle(progressGraceMs))) {
+      this.options.logger.warn(
+        `${this.publisher.pendingProgress} progress message(s) not stored before stopping`,
+        LOG_CONTEXT,
+      );
+    }
+    this.publisher.close();
     if (!this.options.connection.isClosed()) await this.options.connection.flush().catch(() => undefined);
   }
 
@@ -155,6 +233,7 @@ export class FleetSimulator implements SimulatorControl {
       greeted: this.greeted,
       hellos: this.hellos,
       heartbeats: this.heartbeats,
+      updates: this.updates.stats(),
     };
   }
 
@@ -167,7 +246,7 @@ export class FleetSimulator implements SimulatorControl {
   /** What a virtual server announces now. */
   profile(serverId: string): ServerProfile | undefined {
     const agent = this.find(serverId);
-    return agent ? this.options.fleet.server(agent.index) : undefined;
+    return agent ? this.profileOf(agent) : undefined;
   }
 
   resolve(serverIds: readonly string[]): { known: string[]; unknown: string[] } {
@@ -192,7 +271,85 @@ export class FleetSimulator implements SimulatorControl {
     agent.needsHello = true;
     agent.generation++;
     this.schedule(agent, this.queue.time());
+    const held = agent.held ?? [];
+    agent.held = undefined;
+    for (const message of held) this.publishProgress(message);
     return true;
+  }
+
+  scriptFailure(serverId: string, phase: SimUpdatePhase): boolean {
+    return this.find(serverId) ? this.updates.scriptFailure(serverId, phase) : false;
+  }
+
+  jobs(serverIds?: readonly string[]): Record<string, SimServerJobs> {
+    return this.updates.jobs(serverIds);
+  }
+
+  private onCommand(msg: Msg): void {
+    const serverId = msg.subject.split('.')[2];
+    const agent = this.find(serverId);
+    // Another simulator's server, or one that is offline: no answer.
+    if (!agent?.online) return;
+    const parsed = parseAgentCommand(msg.string());
+    const reply: AgentCommandReply = parsed.ok ? this.updates.handle(serverId, parsed.command) : parsed.reply;
+    if (!parsed.ok && !reply.ok) {
+      this.options.logger.warn(`refused a command for ${serverId}: ${reply.error}`, LOG_CONTEXT);
+    }
+    if (msg.reply) msg.respond(JSON.stringify(reply));
+  }
+
+  private emitProgress(message: AgentProgressMessage): void {
+    const agent = this.find(message.serverId);
+    if (!agent) return;
+    if (agent.online) this.publishProgress(message);
+    else (agent.held ??= []).push(message);
+  }
+
+  private publishProgress(message: AgentProgressMessage): void {
+    this.publisher.progress(message).catch((err: unknown) => {
+      this.options.logger.error(
+        `progress ${message.jobId}:${message.phase} of ${message.serverId} dropped: ${(err as Error)?.message ?? String(err)}`,
+        LOG_CONTEXT,
+      );
+    });
+  }
+
+  /** A completed update: the server runs the new versions and reports them (now if online, else in its next hello). */
+  private installed(serverId: string, components: readonly AgentUpdateCommand['components'][number][]): void {
+    const agent = this.find(serverId);
+    if (!agent) return;
+    const before = this.profileOf(agent);
+    const versions: ProductVersions = { ...before.versions };
+    for (const { component, version } of components) {
+      if (component === 'server-image') versions.serverVersion = version;
+      else if (component === 'web-apps') versions.webAppsVersion = version;
+    }
+    if (
+      versions.serverVersion === before.versions.serverVersion &&
+      versions.webAppsVersion === before.versions.webAppsVersion
+    ) {
+      return;
+    }
+    const after = withVersions(before, versions, this.options.clock.now().getTime());
+    agent.profile = after;
+    if (!agent.online) return;
+    try {
+      this.publisher.report({
+        serverId,
+        sentAt: this.options.clock.now().toISOString(),
+        versions: after.versions,
+        files: after.files,
+      });
+    } catch (err) {
+      this.options.logger.error(
+        `report of ${serverId} not sent: ${(err as Error)?.message ?? String(err)}`,
+        LOG_CONTEXT,
+      );
+    }
+  }
+
+  private profileOf(agent: VirtualAgent): ServerProfile {
+    return agent.profile ?? this.options.fleet.server(agent.index);
   }
 
   private find(serverId: string): VirtualAgent | undefined {
@@ -231,7 +388,7 @@ export class FleetSimulator implements SimulatorControl {
   }
 
   private sendHello(agent: VirtualAgent): void {
-    const profile = this.options.fleet.server(agent.index);
+    const profile = this.profileOf(agent);
     this.publisher.hello(
       buildHello({
         serverId: agent.serverId,

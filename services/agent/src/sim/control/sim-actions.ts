@@ -1,17 +1,22 @@
 import { z } from 'zod';
 import { formatPath } from '@fleetwarden/contracts';
 import { idSchema } from '@fleetwarden/inventory-contracts';
-import type { SimulatorControl } from './simulator-control';
+import { SIM_UPDATE_PHASES } from '../update-script';
+import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
-/** What an action did: how many servers changed state, and the ids this simulator does not run. */
+/**
+ * What an action did: how many servers changed state (or, for `jobs`, are listed), the ids this
+ * simulator does not run, and what a query action returns.
+ */
 export interface SimActionResult {
   affected: number;
   unknownServerIds?: string[];
+  /** `jobs`: per server id, the update jobs it executed and the redeliveries it ignored. */
+  jobs?: Record<string, SimServerJobs>;
 }
 
 /** Reply to a control request (when it has a reply subject). */
-export type SimControlReply =
-  { ok: true; action: string; affected: number; unknownServerIds?: string[] } | { ok: false; error: string };
+export type SimControlReply = ({ ok: true; action: string } & SimActionResult) | { ok: false; error: string };
 
 /** One action of `<ns>.sim.control`: its message schema and what it does to the simulator. */
 export interface SimAction<Message = unknown> {
@@ -71,8 +76,44 @@ export const startAction = defineSimAction({
   run: (message, sim) => forEachServer(message.serverIds, sim, (id) => sim.resume(id)),
 });
 
+/** `script-failures`: the listed servers fail their next update, in `phase` (default installing). */
+export const scriptFailuresAction = defineSimAction({
+  name: 'script-failures',
+  description: 'The listed servers fail their next update (whatever its attempt) in `phase`, default installing.',
+  schema: serverIdsMessage('script-failures').extend({ phase: z.enum(SIM_UPDATE_PHASES).default('installing') }),
+  run: (message, sim) => forEachServer(message.serverIds, sim, (id) => sim.scriptFailure(id, message.phase)),
+});
+
+/**
+ * `jobs`: per server, the update jobs it executed (jobId, taskId, attempt, startedAt, phase,
+ * outcome, finishedAt, error) and how many redelivered updates it answered without running them.
+ * Without `serverIds`: every server that received an update.
+ */
+export const jobsAction = defineSimAction({
+  name: 'jobs',
+  description: 'Lists the update jobs each server executed and the duplicate deliveries it ignored.',
+  schema: z
+    .object({
+      action: z.literal('jobs'),
+      serverIds: z.array(idSchema).min(1, 'must list at least one server id').max(100_000).optional(),
+    })
+    .strict(),
+  run: (message, sim) => {
+    const { known, unknown } = message.serverIds ? sim.resolve(message.serverIds) : { known: undefined, unknown: [] };
+    const jobs = sim.jobs(known);
+    const result: SimActionResult = { affected: Object.keys(jobs).length, jobs };
+    if (unknown.length > 0) result.unknownServerIds = unknown;
+    return result;
+  },
+});
+
 /** The actions every simulator understands. */
-export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [stopAction, startAction] as SimAction[];
+export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
+  stopAction,
+  startAction,
+  scriptFailuresAction,
+  jobsAction,
+] as SimAction[];
 
 const envelopeSchema = z.object({ action: z.string().min(1) });
 

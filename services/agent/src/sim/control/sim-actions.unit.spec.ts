@@ -6,7 +6,8 @@ import {
   SimActionRegistry,
   type SimActionResult,
 } from './sim-actions';
-import type { SimulatorControl } from './simulator-control';
+import type { SimUpdatePhase } from '../update-script';
+import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
 class FakeSimulator implements SimulatorControl {
   readonly online = new Set(['srv-00001', 'srv-00002', 'srv-00003']);
@@ -24,6 +25,32 @@ class FakeSimulator implements SimulatorControl {
     this.online.add(id);
     return true;
   }
+  readonly scripted = new Map<string, SimUpdatePhase>();
+  scriptFailure(id: string, phase: SimUpdatePhase) {
+    if (this.scripted.get(id) === phase) return false;
+    this.scripted.set(id, phase);
+    return true;
+  }
+  readonly executed: Record<string, SimServerJobs> = {
+    'srv-00001': {
+      executed: [
+        {
+          jobId: 'job-1',
+          taskId: 'task-1',
+          attempt: 1,
+          startedAt: '2025-01-01T00:00:00.000Z',
+          phase: 'completed',
+          outcome: 'completed',
+          finishedAt: '2025-01-01T00:00:01.000Z',
+        },
+      ],
+      duplicates: 2,
+    },
+  };
+  jobs(serverIds?: readonly string[]) {
+    const ids = serverIds ?? Object.keys(this.executed);
+    return Object.fromEntries(ids.map((id) => [id, this.executed[id] ?? { executed: [], duplicates: 0 }]));
+  }
 }
 
 describe('SimActionRegistry', () => {
@@ -31,8 +58,8 @@ describe('SimActionRegistry', () => {
   const registry = new SimActionRegistry();
   beforeEach(() => (sim = new FakeSimulator()));
 
-  it('knows stop and start', () => {
-    expect(registry.names()).toEqual(['start', 'stop']);
+  it('knows stop, start, script-failures and jobs', () => {
+    expect(registry.names()).toEqual(['jobs', 'script-failures', 'start', 'stop']);
   });
 
   describe('stop', () => {
@@ -70,11 +97,59 @@ describe('SimActionRegistry', () => {
     });
   });
 
+  describe('script-failures', () => {
+    it('scripts a failure in installing by default, or in the phase given', () => {
+      expect(registry.handle({ action: 'script-failures', serverIds: ['srv-00001', 'srv-09999'] }, sim)).toEqual({
+        ok: true,
+        action: 'script-failures',
+        affected: 1,
+        unknownServerIds: ['srv-09999'],
+      });
+      expect(
+        registry.handle({ action: 'script-failures', serverIds: ['srv-00002'], phase: 'validating' }, sim),
+      ).toMatchObject({ ok: true, affected: 1 });
+      expect([...sim.scripted]).toEqual([
+        ['srv-00001', 'installing'],
+        ['srv-00002', 'validating'],
+      ]);
+    });
+
+    it('refuses an unknown phase', () => {
+      expect(
+        registry.handle({ action: 'script-failures', serverIds: ['srv-00001'], phase: 'completed' }, sim),
+      ).toMatchObject({ ok: false, error: expect.stringContaining('phase:') });
+    });
+  });
+
+  describe('jobs', () => {
+    it('lists every server with jobs when no server is named', () => {
+      expect(registry.handle({ action: 'jobs' }, sim)).toEqual({
+        ok: true,
+        action: 'jobs',
+        affected: 1,
+        jobs: { 'srv-00001': sim.executed['srv-00001'] },
+      });
+    });
+
+    it('lists the named servers, empty when they ran nothing', () => {
+      expect(registry.handle({ action: 'jobs', serverIds: ['srv-00002', 'srv-09999'] }, sim)).toEqual({
+        ok: true,
+        action: 'jobs',
+        affected: 1,
+        jobs: { 'srv-00002': { executed: [], duplicates: 0 } },
+        unknownServerIds: ['srv-09999'],
+      });
+    });
+  });
+
   it.each([
     [null, 'invalid control message: (root):'],
     ['stop', 'invalid control message'],
     [{ serverIds: ['srv-00001'] }, 'invalid control message: action:'],
-    [{ action: 'explode', serverIds: ['srv-00001'] }, 'unknown action "explode" (known: start, stop)'],
+    [
+      { action: 'explode', serverIds: ['srv-00001'] },
+      'unknown action "explode" (known: jobs, script-failures, start, stop)',
+    ],
     [{ action: 'stop' }, 'invalid "stop" message: serverIds:'],
     [{ action: 'stop', serverIds: [] }, 'serverIds: must list at least one server id'],
     [{ action: 'stop', serverIds: 'srv-00001' }, 'serverIds:'],
@@ -100,7 +175,7 @@ describe('SimActionRegistry', () => {
         }),
     });
     const extended = new SimActionRegistry().register(replication);
-    expect(extended.names()).toEqual(['replication', 'start', 'stop']);
+    expect(extended.names()).toEqual(['jobs', 'replication', 'script-failures', 'start', 'stop']);
     expect(extended.handle({ action: 'replication', serverIds: ['srv-00001'], state: 'updated' }, sim)).toEqual({
       ok: true,
       action: 'replication',

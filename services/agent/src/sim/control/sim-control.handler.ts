@@ -62,6 +62,18 @@ export class SimControlHandler {
     } else {
       this.logger.warn(`ignored control message: ${reply.error}`, LOG_CONTEXT);
     }
-    if (msg.reply) msg.respond(JSON.stringify(reply));
+    if (msg.reply) msg.respond(this.encode(reply));
+  }
+
+  /** The reply as JSON; one too large for the server's max payload becomes an error reply. */
+  private encode(reply: SimControlReply): string {
+    const text = JSON.stringify(reply);
+    const max = this.nc.info?.max_payload ?? 1024 * 1024;
+    const size = Buffer.byteLength(text);
+    if (size <= max - 1024) return text;
+    return JSON.stringify({
+      ok: false,
+      error: `the reply (${size} bytes) exceeds the NATS max payload (${max} bytes): list fewer serverIds`,
+    } satisfies SimControlReply);
   }
 }

@@ -1,6 +1,15 @@
+import type { JobRecord } from '../../common/agent-jobs';
+import type { SimUpdatePhase } from '../update-script';
+
+/** The update jobs one simulated server executed, and the redelivered `update` commands it ignored. */
+export interface SimServerJobs {
+  executed: JobRecord[];
+  duplicates: number;
+}
+
 /**
- * What control actions may do to a running simulator. Later actions (keep-alives, updates,
- * OS patches) add their operations here and implement them in the simulator.
+ * What control actions may do to a running simulator. Later actions (keep-alives, OS patches)
+ * add their operations here and implement them in the simulator.
  */
 export interface SimulatorControl {
   /** Splits server ids into those this simulator runs (deduplicated, in order) and the others. */
@@ -9,4 +18,8 @@ export interface SimulatorControl {
   silence(serverId: string): boolean;
   /** A silent agent says hello again and resumes heartbeats; false when it was not silent. */
   resume(serverId: string): boolean;
+  /** The server's next update fails in `phase`, whatever its attempt; false when one was already scripted so. */
+  scriptFailure(serverId: string, phase: SimUpdatePhase): boolean;
+  /** Jobs per server id, for the listed servers this simulator runs, else for every server that received an update. */
+  jobs(serverIds?: readonly string[]): Record<string, SimServerJobs>;
 }
