@@ -1,0 +1,405 @@
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Client } from 'pg';
+import { Subjects } from '@fleetwarden/contracts';
+import { connectNats } from '@fleetwarden/messaging';
+import {
+  createTestNamespace,
+  createTestSchema,
+  deleteNamespaceStreams,
+  TEST_NATS_URL,
+  type TestSchema,
+} from '@fleetwarden/testing';
+import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned } from './support/processes';
+
+jest.setTimeout(300_000);
+
+/** 180 s of clock pass in 0.3 s: the 100-server rollout (99 x 180 s) takes about 30 s. */
+const SPEED = 600;
+const SERVERS = 100;
+const FAIL_RATE = 0.05;
+const SEED = 7;
+const STAGGER = 180;
+/** Clock seconds a start may deviate from `first + k x stagger` (30 s = 50 ms real at this speed). */
+const STAGGER_TOLERANCE_SEC = 30;
+const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
+
+interface TaskServerRow {
+  server: { id: string };
+  status: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  attempt: number;
+  errorLog: string[];
+}
+interface TaskView {
+  id: string;
+  status: string;
+  progress: { completed: number; failed: number; total: number };
+  servers: TaskServerRow[];
+}
+interface SimJob {
+  jobId: string;
+}
+
+const TASK_FIELDS = `id status progress { completed failed total }
+  servers { server { id } status startedAt finishedAt attempt errorLog }`;
+
+// issue 4, "Must show": the stack in separate processes (the runner with inventory and the
+// gateway, scheduling and execution alone, the fleet simulator), on real NATS and PostgreSQL.
+describe('update tasks end to end: staggered rollout, failures, cancel, kill -9, failure threshold', () => {
+  const namespace = createTestNamespace('e2eupd');
+  const subjects = new Subjects(namespace);
+  const origin = new Date().toISOString();
+  let schema: TestSchema;
+  let runner: Spawned | undefined;
+  let scheduling: Spawned | undefined;
+  let execution: Spawned | undefined;
+  let fleet: Spawned | undefined;
+  let port: number;
+  let nc: NatsConnection;
+  let db: Client;
+  let operator: string;
+  let serverIds: string[] = [];
+
+  const env = () => ({
+    NATS_URL: TEST_NATS_URL,
+    FLEETWARDEN_NAMESPACE: namespace,
+    FLEETWARDEN_JWT_SECRET: JWT_SECRET,
+    FLEETWARDEN_START_NATS: 'false',
+    DATABASE_URL: schema.connectionString,
+    FLEETWARDEN_DB_SCHEMA: schema.schema,
+    FLEETWARDEN_CLOCK_SPEED: String(SPEED),
+    FLEETWARDEN_CLOCK_ORIGIN: origin,
+    LOG_LEVEL: 'log',
+  });
+
+  async function startService(name: 'scheduling' | 'execution'): Promise<Spawned> {
+    const spawned = runEntry(`services/${name}/src/main.ts`, env());
+    await pollUntil(
+      `${name} service ready`,
+      async () => (new RegExp(`${name} service ready`).test(spawned.stdout() + spawned.stderr()) ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 100, abort: spawned.exited },
+    );
+    return spawned;
+  }
+
+  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
+    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
+    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
+    return body.data as T;
+  }
+
+  const task = async (id: string): Promise<TaskView> =>
+    (await graphql<{ task: TaskView }>(`query ($id: ID!) { task(id: $id) { ${TASK_FIELDS} } }`, { id })).task;
+
+  async function finishedTask(id: string, timeoutMs = 120_000): Promise<TaskView> {
+    return pollUntil(
+      `task ${id} finished`,
+      async () => {
+        const t = await task(id);
+        const settled = t.servers.every((s) => !['PENDING', 'PROCESSING'].includes(s.status));
+        return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(t.status) && settled ? t : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  }
+
+  async function publish(version: string): Promise<void> {
+    await graphql(
+      `
+        mutation ($input: PublishVersionInput!) {
+          publishVersion(input: $input) {
+            version
+          }
+        }
+      `,
+      { input: { component: 'SERVER_IMAGE', version, stage: 'PRODUCTION', schemaVersion: '9.1', notes: 'e2e' } },
+    );
+  }
+
+  async function schedule(version: string, ids: string[], extra: Record<string, unknown> = {}): Promise<string> {
+    const data = await graphql<{ scheduleUpdate: { id: string } }>(
+      `
+        mutation ($input: ScheduleUpdateInput!) {
+          scheduleUpdate(input: $input) {
+            id
+          }
+        }
+      `,
+      {
+        input: {
+          name: `upgrade to ${version}`,
+          type: 'UPGRADE_IMAGE',
+          targets: { serverIds: ids },
+          versions: [{ component: 'SERVER_IMAGE', version }],
+          staggerSeconds: STAGGER,
+          ...extra,
+        },
+      },
+    );
+    return data.scheduleUpdate.id;
+  }
+
+  async function simControl<T = Record<string, unknown>>(message: Record<string, unknown>): Promise<T> {
+    const reply = await nc.request(`${namespace}.sim.control`, JSON.stringify(message), { timeout: 5000 });
+    const body = reply.json<T & { ok: boolean }>();
+    expect(body.ok).toBe(true);
+    return body;
+  }
+
+  /** Jobs each simulated server executed (a redelivered command is not executed again). */
+  async function executedJobs(): Promise<Map<string, SimJob[]>> {
+    const reply = await simControl<{ jobs: Record<string, { executed: SimJob[] }> }>({ action: 'jobs' });
+    return new Map(Object.entries(reply.jobs).map(([id, s]) => [id, s.executed]));
+  }
+
+  async function storedEvents(streamId: string): Promise<Array<{ event_id: string; type: string; data: any }>> {
+    const { rows } = await db.query(
+      `SELECT event_id, type, data FROM "${schema.schema}".events WHERE stream_id = $1 ORDER BY stream_version`,
+      [streamId],
+    );
+    return rows;
+  }
+
+  /** Event ids of the messages on `<NS>_EVENTS` of the given subject filter. */
+  async function publishedEventIds(filter: string): Promise<string[]> {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(subjects.eventsStream, { subjects_filter: filter });
+    const expected = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+    if (expected === 0) return [];
+    const consumer = await jetstream(nc).consumers.get(subjects.eventsStream, { filter_subjects: filter });
+    const ids: string[] = [];
+    const messages = await consumer.fetch({ max_messages: expected, expires: 5000 });
+    for await (const m of messages) {
+      ids.push(m.json<{ eventId: string }>().eventId);
+      if (ids.length === expected) break;
+    }
+    return ids;
+  }
+
+  const startedOf = (t: TaskView) => t.servers.filter((s) => s.startedAt !== null).map((s) => s.server.id);
+
+  beforeAll(async () => {
+    schema = await createTestSchema('e2eupd');
+    port = await freePort();
+    nc = await connectNats({ url: TEST_NATS_URL, name: 'e2e-update-tasks' });
+    db = new Client({ connectionString: schema.connectionString });
+    await db.connect();
+    runner = startRunner({ ...env(), PORT: String(port), FLEETWARDEN_RUNNER_SERVICES: 'inventory,gateway' });
+    await pollUntil(
+      'npm start ready',
+      async () => (/Fleetwarden ready/.test(runner!.stdout() + runner!.stderr()) ? true : undefined),
+      { timeoutMs: 60_000, intervalMs: 100, abort: runner.exited },
+    );
+    scheduling = await startService('scheduling');
+    execution = await startService('execution');
+    fleet = runEntry('services/agent/src/fleet.ts', env(), [
+      '--servers',
+      String(SERVERS),
+      '--resellers',
+      '2',
+      '--seed',
+      String(SEED),
+      '--speed',
+      String(SPEED),
+      '--heartbeat',
+      String(SPEED),
+      '--fail-rate',
+      String(FAIL_RATE),
+    ]);
+    const token = runEntry('tools/token.ts', env(), ['--role', 'operator']);
+    expect(await token.exited).toBe(0);
+    operator = token.stdout().trim();
+    serverIds = await pollUntil(
+      `${SERVERS} connected servers`,
+      async () => {
+        const data = await graphql<{ servers: { edges: Array<{ node: { id: string; connected: boolean } }> } }>(`
+          {
+            servers(first: 500) {
+              edges {
+                node {
+                  id
+                  connected
+                }
+              }
+            }
+          }
+        `);
+        const nodes = data.servers.edges.map((e) => e.node);
+        return nodes.length === SERVERS && nodes.every((n) => n.connected) ? nodes.map((n) => n.id).sort() : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, abort: fleet.exited },
+    );
+  });
+
+  afterAll(async () => {
+    await killIfRunning(fleet);
+    await killIfRunning(execution);
+    await killIfRunning(scheduling);
+    await killIfRunning(runner);
+    await db?.end();
+    await nc?.close();
+    await deleteNamespaceStreams(namespace).catch(() => undefined);
+    await schema?.drop();
+  });
+
+  let failing: string[] = [];
+  let healthy: string[] = [];
+
+  it(`rolls out to ${SERVERS} servers a stagger apart; --fail-rate ${FAIL_RATE} fails 5 with their logs: Failed, 95 of 100`, async () => {
+    await publish('9.1.0.10');
+    const id = await schedule('9.1.0.10', serverIds);
+    const t = await finishedTask(id);
+
+    expect(t.status).toBe('FAILED');
+    expect(t.progress).toEqual({ completed: 95, failed: 5, total: 100 });
+    const failed = t.servers.filter((s) => s.status === 'FAILED');
+    failing = failed.map((s) => s.server.id).sort();
+    healthy = serverIds.filter((s) => !failing.includes(s));
+    expect(failing).toHaveLength(5);
+    for (const s of failed) {
+      expect(s.errorLog.length).toBeGreaterThan(0);
+      expect(s.finishedAt).not.toBeNull();
+    }
+    expect(t.servers.filter((s) => s.status === 'COMPLETED')).toHaveLength(95);
+
+    // Server k (in start order) starts k x 180 s after the first.
+    const starts = t.servers.map((s) => Date.parse(s.startedAt!)).sort((a, b) => a - b);
+    const deviations = starts.map((at, k) => Math.abs(at - starts[0] - k * STAGGER * 1000) / 1000);
+    console.log(
+      `stagger: max deviation ${Math.max(...deviations).toFixed(1)} s of clock (tolerance ${STAGGER_TOLERANCE_SEC} s)`,
+    );
+    for (const d of deviations) expect(d).toBeLessThanOrEqual(STAGGER_TOLERANCE_SEC);
+    const order = [...t.servers].sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
+    expect(order.map((s) => s.server.id)).toEqual(serverIds);
+
+    // The completed servers now report the new version to the inventory.
+    await pollUntil(
+      'new version in the inventory',
+      async () => {
+        const data = await graphql<{ server: { serverVersion: string } }>(
+          `
+            query ($id: ID!) {
+              server(id: $id) {
+                serverVersion
+              }
+            }
+          `,
+          { id: healthy[0] },
+        );
+        return data.server.serverVersion === '9.1.0.10' ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
+  });
+
+  it('a cancel mid-run stops every not-yet-started server and nothing else', async () => {
+    await publish('9.1.0.20');
+    const targets = healthy.slice(0, 20);
+    const id = await schedule('9.1.0.20', targets);
+    await pollUntil('three servers started', async () => (startedOf(await task(id)).length >= 3 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+    const cancelled = await graphql<{ cancelTask: { status: string } }>(
+      `
+        mutation ($id: ID!) {
+          cancelTask(id: $id) {
+            status
+          }
+        }
+      `,
+      { id },
+    );
+    expect(cancelled.cancelTask.status).toBe('CANCELLED');
+    const t = await finishedTask(id);
+    const started = startedOf(t);
+    expect(started.length).toBeGreaterThanOrEqual(3);
+    expect(started.length).toBeLessThan(20);
+    for (const s of t.servers) {
+      if (started.includes(s.server.id)) expect(s.status).toBe('COMPLETED');
+      else expect(s.status).toBe('CANCELLED');
+    }
+    const jobs = await executedJobs();
+    for (const serverId of targets) {
+      const ran = (jobs.get(serverId) ?? []).filter((j) => j.jobId.startsWith(`${id}:`));
+      expect(ran).toHaveLength(started.includes(serverId) ? 1 : 0);
+    }
+  });
+
+  it('kill -9 of scheduling and execution mid-task, restart: the task finishes, no update twice, no event twice', async () => {
+    await publish('9.1.0.30');
+    const targets = healthy.slice(20, 50);
+    const id = await schedule('9.1.0.30', targets);
+    await pollUntil('eight servers started', async () => (startedOf(await task(id)).length >= 8 ? true : undefined), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    });
+    scheduling!.child.kill('SIGKILL');
+    execution!.child.kill('SIGKILL');
+    await Promise.all([scheduling!.exited, execution!.exited]);
+    await new Promise((r) => setTimeout(r, 1000));
+    scheduling = await startService('scheduling');
+    execution = await startService('execution');
+
+    const t = await finishedTask(id);
+    expect(t.status).toBe('COMPLETED');
+    expect(t.progress).toEqual({ completed: 30, failed: 0, total: 30 });
+
+    const jobs = await executedJobs();
+    for (const serverId of targets) {
+      expect((jobs.get(serverId) ?? []).filter((j) => j.jobId.startsWith(`${id}:`))).toHaveLength(1);
+    }
+    const rollout = await storedEvents(`rollout-${id}`);
+    const dispatchedTo = rollout.filter((e) => e.type === 'ServerUpdateDispatched').map((e) => e.data.serverId);
+    expect(dispatchedTo.sort()).toEqual([...targets].sort());
+    expect(rollout.filter((e) => e.type === 'RolloutFinished')).toHaveLength(1);
+    const taskEvents = await storedEvents(`task-${id}`);
+    expect(taskEvents.map((e) => e.type)).toEqual(['UpdateTaskScheduled', 'UpdateTaskStarted', 'UpdateTaskCompleted']);
+
+    // On the stream: every stored event once, nothing else.
+    await pollUntil(
+      'execution events published',
+      async () => {
+        const published = await publishedEventIds(`${namespace}.events.execution.>`);
+        const ofTask = new Set(rollout.map((e) => e.event_id));
+        const mine = published.filter((eventId) => ofTask.has(eventId));
+        return mine.length >= ofTask.size ? mine : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    ).then((mine) => {
+      expect(new Set(mine).size).toBe(mine.length);
+      expect(mine).toHaveLength(rollout.length);
+    });
+    const all = await publishedEventIds(`${namespace}.events.>`);
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('failure threshold 3 with 10 scripted failures: halts after the 3rd, the rest not started', async () => {
+    await publish('9.1.0.40');
+    const targets = healthy.slice(50, 60);
+    await simControl({ action: 'script-failures', serverIds: targets });
+    const id = await schedule('9.1.0.40', targets, { staggerSeconds: 60, failureThreshold: 3 });
+    const t = await finishedTask(id);
+    expect(t.status).toBe('FAILED');
+    const started = startedOf(t);
+    const failed = t.servers.filter((s) => s.status === 'FAILED').map((s) => s.server.id);
+    expect(failed.length).toBeGreaterThanOrEqual(3);
+    expect(failed.sort()).toEqual([...started].sort());
+    const notStarted = t.servers.filter((s) => s.status === 'NOT_STARTED');
+    expect(notStarted).toHaveLength(10 - started.length);
+    expect(t.progress).toEqual({ completed: 0, failed: failed.length, total: 10 });
+
+    const rollout = await storedEvents(`rollout-${id}`);
+    const haltAt = rollout.findIndex((e) => e.type === 'RolloutHalted');
+    expect(haltAt).toBeGreaterThan(0);
+    expect(rollout.slice(haltAt).filter((e) => e.type === 'ServerUpdateDispatched')).toHaveLength(0);
+    expect(rollout.slice(0, haltAt).filter((e) => e.type === 'ServerUpdateFailed')).toHaveLength(3);
+  });
+});
