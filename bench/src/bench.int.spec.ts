@@ -23,9 +23,12 @@ describe('npm run bench -- --quick', () => {
       'eventstore.append.single.pglite',
       'eventstore.readAll.pg',
       'eventstore.readAll.pglite',
+      'execution.dispatch10k',
       'gateway.servers.first50',
+      'gateway.tasks.first50',
       'inventory.heartbeats',
       'relay.publish',
+      'scheduling.task10k.accept',
     ]);
     for (const r of results) {
       expect(r.value).toBeGreaterThan(0);

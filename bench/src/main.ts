@@ -4,6 +4,7 @@ import { gatewayBenchmarks } from './gateway.bench';
 import { printTable, writeResults, type BenchResult, type Benchmark } from './harness';
 import { inventoryBenchmarks } from './inventory.bench';
 import { relayBenchmarks } from './relay.bench';
+import { taskBenchmarks } from './tasks.bench';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -18,6 +19,7 @@ const benchmarks: Benchmark[] = [
   ...relayBenchmarks({ databaseUrl, natsUrl }),
   ...gatewayBenchmarks({ databaseUrl, natsUrl }),
   ...inventoryBenchmarks({ databaseUrl, natsUrl }),
+  ...taskBenchmarks({ databaseUrl, natsUrl }),
 ];
 
 async function main(): Promise<void> {

@@ -159,8 +159,10 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     return new Map(Object.entries(reply.jobs).map(([id, s]) => [id, s.executed]));
   }
 
-  async function storedEvents(streamId: string): Promise<Array<{ event_id: string; type: string; data: any }>> {
-    const { rows } = await db.query(
+  async function storedEvents(
+    streamId: string,
+  ): Promise<Array<{ event_id: string; type: string; data: { serverId?: string } }>> {
+    const { rows } = await db.query<{ event_id: string; type: string; data: { serverId?: string } }>(
       `SELECT event_id, type, data FROM "${schema.schema}".events WHERE stream_id = $1 ORDER BY stream_version`,
       [streamId],
     );
