@@ -14,14 +14,19 @@ import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned
 
 jest.setTimeout(300_000);
 
-/** 180 s of clock pass in 0.3 s: the 100-server rollout (99 x 180 s) takes about 30 s. */
-const SPEED = 600;
+/** 180 s of clock pass in 0.45 s: the 100-server rollout (99 x 180 s) takes about 45 s. */
+const SPEED = 400;
 const SERVERS = 100;
 const FAIL_RATE = 0.05;
 const SEED = 7;
 const STAGGER = 180;
-/** Clock seconds a start may deviate from `first + k x stagger` (30 s = 50 ms real at this speed). */
-const STAGGER_TOLERANCE_SEC = 30;
+/**
+ * Clock seconds a start may deviate from `first + k x stagger`: 15 s (38 ms real at this speed)
+ * for 95% of the servers, and never half a stagger (a process descheduled on a busy 2-core machine
+ * was seen to start one server 170 ms late).
+ */
+const STAGGER_TOLERANCE_SEC = 15;
+const STAGGER_MAX_DEVIATION_SEC = STAGGER / 2;
 const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
 interface TaskServerRow {
@@ -253,10 +258,12 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
 
   let failing: string[] = [];
   let healthy: string[] = [];
+  let firstTaskId = '';
 
   it(`rolls out to ${SERVERS} servers a stagger apart; --fail-rate ${FAIL_RATE} fails 5 with their logs: Failed, 95 of 100`, async () => {
     await publish('9.1.0.10');
     const id = await schedule('9.1.0.10', serverIds);
+    firstTaskId = id;
     const t = await finishedTask(id);
 
     expect(t.status).toBe('FAILED');
@@ -274,10 +281,13 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     // Server k (in start order) starts k x 180 s after the first.
     const starts = t.servers.map((s) => Date.parse(s.startedAt!)).sort((a, b) => a - b);
     const deviations = starts.map((at, k) => Math.abs(at - starts[0] - k * STAGGER * 1000) / 1000);
+    const sorted = [...deviations].sort((a, b) => a - b);
+    const p95 = sorted[Math.ceil(sorted.length * 0.95) - 1];
     console.log(
-      `stagger: max deviation ${Math.max(...deviations).toFixed(1)} s of clock (tolerance ${STAGGER_TOLERANCE_SEC} s)`,
+      `stagger ${STAGGER} s: deviation of the starts p95 ${p95.toFixed(1)} s, max ${sorted.at(-1)!.toFixed(1)} s of clock`,
     );
-    for (const d of deviations) expect(d).toBeLessThanOrEqual(STAGGER_TOLERANCE_SEC);
+    expect(p95).toBeLessThanOrEqual(STAGGER_TOLERANCE_SEC);
+    expect(sorted.at(-1)).toBeLessThan(STAGGER_MAX_DEVIATION_SEC);
     const order = [...t.servers].sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
     expect(order.map((s) => s.server.id)).toEqual(serverIds);
 
@@ -299,6 +309,23 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
       },
       { timeoutMs: 20_000, intervalMs: 250 },
     );
+  });
+
+  it('retries the failed servers as a new task linked to it: attempt 2, each completed', async () => {
+    const retried = await graphql<{ retryFailedServers: { id: string } }>(
+      `
+        mutation ($id: ID!) {
+          retryFailedServers(id: $id) {
+            id
+          }
+        }
+      `,
+      { id: firstTaskId },
+    );
+    const t = await finishedTask(retried.retryFailedServers.id);
+    expect(t.status).toBe('COMPLETED');
+    expect(t.servers.map((s) => s.server.id).sort()).toEqual(failing);
+    expect(t.servers.map((s) => s.attempt)).toEqual(failing.map(() => 2));
   });
 
   it('a cancel mid-run stops every not-yet-started server and nothing else', async () => {

@@ -31,7 +31,8 @@ interface ValidationDetails {
 /**
  * Sends commands to the inventory service over NATS with the caller's metadata, and turns
  * failures into GraphQL errors: NOT_FOUND (`*.NOT_FOUND`), BAD_USER_INPUT (`VALIDATION` and
- * `*.INVALID_<FIELD>`, with the argument), FORBIDDEN (`*FORBIDDEN*`), SERVICE_UNAVAILABLE (no reply in time, no service),
+ * `*.INVALID_<FIELD>`, with the argument), FORBIDDEN (`*FORBIDDEN*`), SERVICE_UNAVAILABLE (no reply in time,
+ * no service, or `*_UNAVAILABLE`: a service it depends on did not answer),
  * INTERNAL_SERVER_ERROR (`INTERNAL`) and CONFLICT (every other business rule: the remote code is
  * kept in `extensions.reason`).
  */
@@ -152,6 +153,8 @@ function remoteError(err: RemoteCommandError, call: CommandCall, logger: Logger)
     });
   }
   if (code.includes('FORBIDDEN')) return gqlError(GqlErrorCode.FORBIDDEN, err.message, ext);
+  // A service the owning one depends on did not answer (e.g. execution, on a cancel).
+  if (code.endsWith('_UNAVAILABLE')) return gqlError(GqlErrorCode.SERVICE_UNAVAILABLE, err.message, ext);
   if (code === 'INTERNAL') {
     logger.error(`${err.subject}: remote INTERNAL error: ${err.message}`);
     return gqlError(GqlErrorCode.INTERNAL_SERVER_ERROR, 'The service failed to handle the command', ext);

@@ -167,7 +167,10 @@ export class RolloutDriver {
       this.options.logger.log('leading the rollouts');
       while (!this.stopper.signal.aborted && !lost.aborted) {
         const waitMs = await this.pass();
+        const asleep = performance.now();
         await this.sleep(waitMs);
+        const overslept = performance.now() - asleep - waitMs;
+        if (overslept > 50) this.options.logger.warn(`rollout driver woke ${Math.round(overslept)} ms late`);
       }
     } finally {
       lost.removeEventListener('abort', onLost);
@@ -222,13 +225,21 @@ export class RolloutDriver {
       this.book.forget(taskId);
       return Number.POSITIVE_INFINITY;
     }
+    const t0 = performance.now();
     const nowMs = clock.now().getTime();
     const candidates = before.servers
       .filter((s) => s.status === 'queued' && eligibleAt(before, s.index) <= nowMs)
       .map((s) => s.serverId);
     const connected = candidates.length > 0 ? await this.connectedOf(candidates) : [];
+    const t1 = performance.now();
     const now = clock.now().toISOString();
     await this.book.run(taskId, tenant, () => ({ type: 'Tick', data: { now, connectedServerIds: connected } }));
+    const t2 = performance.now();
+    if (t2 - t0 > 50) {
+      this.options.logger.warn(
+        `rollout of task ${taskId}: tick took ${Math.round(t2 - t0)} ms (presence ${Math.round(t1 - t0)} ms, decide and append ${Math.round(t2 - t1)} ms)`,
+      );
+    }
     const state = this.book.peek(taskId);
     if (!state || state.status === 'finished') return Number.POSITIVE_INFINITY;
     this.resend(taskId, state);
