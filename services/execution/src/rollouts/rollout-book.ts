@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rolloutStreamId } from '@fleetwarden/execution-contracts';
 import {
-  evolveRollout,
+  evolveRolloutAll,
   initialRolloutState,
   decideRollout,
   type RolloutCommand,
@@ -118,8 +118,8 @@ export class RolloutBook {
         try {
           const command = pending.command(state);
           const events = command ? decideRollout(command, state) : [];
+          state = evolveRolloutAll(state, events);
           for (const event of events) {
-            state = evolveRollout(state, event);
             toAppend.push({
               eventId: randomUUID(),
               type: event.type,
@@ -164,9 +164,10 @@ export class RolloutBook {
 
   private async load(taskId: string, entry: Entry): Promise<void> {
     const recorded = await this.store.readStream(rolloutStreamId(taskId));
-    let state = initialRolloutState();
-    for (const e of recorded) state = evolveRollout(state, { type: e.type, data: e.data } as RolloutEvent);
-    entry.state = state;
+    entry.state = evolveRolloutAll(
+      initialRolloutState(),
+      recorded.map((e) => ({ type: e.type, data: e.data }) as RolloutEvent),
+    );
     entry.version = recorded.length ? recorded[recorded.length - 1].streamVersion : 0;
   }
 }

@@ -6,6 +6,7 @@ import type { EventStore } from '@fleetwarden/eventstore';
 import { AgentProgress, type AgentProgressMessage } from '@fleetwarden/execution-contracts';
 import {
   isFinal,
+  serverOf,
   type PhaseTimeouts,
   type RecordProgress,
   type RolloutEvent,
@@ -297,7 +298,7 @@ export class RolloutDriver {
 
   private async dispatch(taskId: string, serverId: string): Promise<void> {
     const state = this.book.peek(taskId);
-    const server = state?.servers.find((s) => s.serverId === serverId);
+    const server = state ? serverOf(state, serverId) : undefined;
     if (!state || !server?.jobId || server.status !== 'dispatched') return;
     const jobId = server.jobId;
     if (this.sending.has(jobId) || this.accepted.has(jobId)) return;

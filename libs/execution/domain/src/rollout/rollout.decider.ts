@@ -72,10 +72,16 @@ export function initialRolloutState(): RolloutState {
 /** Decides, applying each event as it goes so later rules see the earlier ones. */
 class Emitter {
   readonly events: RolloutEvent[] = [];
-  constructor(public state: RolloutState) {}
+  private readonly draft: RolloutDraft;
+  constructor(state: RolloutState) {
+    this.draft = new RolloutDraft(state);
+  }
+  get state(): RolloutState {
+    return this.draft.state;
+  }
   emit(event: RolloutEvent): void {
     this.events.push(event);
-    this.state = evolveRollout(this.state, event);
+    this.draft.apply(event);
   }
 }
 
@@ -213,7 +219,7 @@ function tick(command: Tick, out: Emitter): void {
 }
 
 function inFlightServer(out: Emitter, serverId: string, jobId: string): RolloutServer | null {
-  const server = out.state.servers.find((s) => s.serverId === serverId);
+  const server = serverOf(out.state, serverId);
   if (!server) throw serverNotInRollout(out.state.taskId, serverId);
   if (!isInFlight(server.status) || server.jobId !== jobId) return null;
   return server;
@@ -326,19 +332,38 @@ function finishIfDone(out: Emitter, now: string): void {
   });
 }
 
-function withServer(state: RolloutState, serverId: string, change: Partial<RolloutServer>): RolloutState {
-  return { ...state, servers: state.servers.map((s) => (s.serverId === serverId ? { ...s, ...change } : s)) };
+/** Position of each server id in a `servers` array (same order in every copy of it). */
+const positions = new WeakMap<readonly RolloutServer[], Map<string, number>>();
+
+function positionsOf(servers: readonly RolloutServer[]): Map<string, number> {
+  let map = positions.get(servers);
+  if (!map) {
+    map = new Map(servers.map((s, i) => [s.serverId, i]));
+    positions.set(servers, map);
+  }
+  return map;
 }
 
-export function evolveRollout(state: RolloutState, event: RolloutEvent): RolloutState {
-  switch (event.type) {
-    case 'RolloutStarted': {
-      const { serverIds, ...options } = event.data;
-      return {
-        ...state,
-        ...options,
-        status: 'running',
-        servers: serverIds.map((serverId, index) => ({
+/** The server with that id, found by position (no scan). */
+export function serverOf(state: RolloutState, serverId: string): RolloutServer | undefined {
+  const i = positionsOf(state.servers).get(serverId);
+  return i === undefined ? undefined : state.servers[i];
+}
+
+/**
+ * Applies events to a state without copying the server list per event: the list is copied once,
+ * on the first server change, and changed in place afterwards (the state handed in is never
+ * changed). Keeps evolving a 10,000-server rollout linear in the number of events.
+ */
+class RolloutDraft {
+  private owned: RolloutServer[] | null = null;
+  constructor(public state: RolloutState) {}
+
+  apply(event: RolloutEvent): void {
+    switch (event.type) {
+      case 'RolloutStarted': {
+        const { serverIds, ...options } = event.data;
+        this.owned = serverIds.map((serverId, index) => ({
           serverId,
           index,
           status: 'queued',
@@ -348,51 +373,75 @@ export function evolveRollout(state: RolloutState, event: RolloutEvent): Rollout
           phaseSince: null,
           finishedAt: null,
           errorLog: [],
-        })),
-      };
+        }));
+        this.state = { ...this.state, ...options, status: 'running', servers: this.owned };
+        return;
+      }
+      case 'ServerUpdateDispatched':
+        return this.change(event.data.serverId, () => ({
+          status: 'dispatched',
+          jobId: event.data.jobId,
+          attempt: event.data.attempt,
+          startedAt: event.data.dispatchedAt,
+          phaseSince: event.data.dispatchedAt,
+        }));
+      case 'ServerUpdateProgressed':
+        return this.change(event.data.serverId, (s) => ({
+          status: event.data.phase,
+          phaseSince: event.data.at,
+          errorLog: [...s.errorLog, ...event.data.log],
+        }));
+      case 'ServerUpdateCompleted':
+        return this.change(event.data.serverId, () => ({
+          status: 'completed',
+          phaseSince: null,
+          finishedAt: event.data.finishedAt,
+        }));
+      case 'ServerUpdateFailed':
+        return this.change(event.data.serverId, (s) => ({
+          status: 'failed',
+          phaseSince: null,
+          finishedAt: event.data.finishedAt,
+          errorLog: [...s.errorLog, ...event.data.log, event.data.reason],
+        }));
+      case 'ServerUpdateCancelled':
+        return this.change(event.data.serverId, () => ({ status: 'cancelled' }));
+      case 'ServerUpdateNotStarted':
+        return this.change(event.data.serverId, () => ({ status: 'not-started' }));
+      case 'RolloutHalted':
+        this.state = { ...this.state, halted: true };
+        return;
+      case 'RolloutFinished':
+        this.state = { ...this.state, taskId: event.data.taskId, status: 'finished' };
+        return;
+      default:
+        return assertNever(event, 'event');
     }
-    case 'ServerUpdateDispatched':
-      return withServer(state, event.data.serverId, {
-        status: 'dispatched',
-        jobId: event.data.jobId,
-        attempt: event.data.attempt,
-        startedAt: event.data.dispatchedAt,
-        phaseSince: event.data.dispatchedAt,
-      });
-    case 'ServerUpdateProgressed': {
-      const server = state.servers.find((s) => s.serverId === event.data.serverId);
-      return withServer(state, event.data.serverId, {
-        status: event.data.phase,
-        phaseSince: event.data.at,
-        errorLog: [...(server?.errorLog ?? []), ...event.data.log],
-      });
-    }
-    case 'ServerUpdateCompleted':
-      return withServer(state, event.data.serverId, {
-        status: 'completed',
-        phaseSince: null,
-        finishedAt: event.data.finishedAt,
-      });
-    case 'ServerUpdateFailed': {
-      const server = state.servers.find((s) => s.serverId === event.data.serverId);
-      return withServer(state, event.data.serverId, {
-        status: 'failed',
-        phaseSince: null,
-        finishedAt: event.data.finishedAt,
-        errorLog: [...(server?.errorLog ?? []), ...event.data.log, event.data.reason],
-      });
-    }
-    case 'ServerUpdateCancelled':
-      return withServer(state, event.data.serverId, { status: 'cancelled' });
-    case 'ServerUpdateNotStarted':
-      return withServer(state, event.data.serverId, { status: 'not-started' });
-    case 'RolloutHalted':
-      return { ...state, halted: true };
-    case 'RolloutFinished':
-      return { ...state, taskId: event.data.taskId, status: 'finished' };
-    default:
-      return assertNever(event, 'event');
   }
+
+  private change(serverId: string, change: (server: RolloutServer) => Partial<RolloutServer>): void {
+    const i = positionsOf(this.state.servers).get(serverId);
+    if (i === undefined) return;
+    if (this.owned !== this.state.servers) {
+      const copy = [...this.state.servers];
+      positions.set(copy, positionsOf(this.state.servers));
+      this.owned = copy;
+      this.state = { ...this.state, servers: copy };
+    }
+    const owned = this.owned as RolloutServer[];
+    owned[i] = { ...owned[i], ...change(owned[i]) };
+  }
+}
+
+/** Applies `events` in order. */
+export function evolveRolloutAll(state: RolloutState, events: readonly RolloutEvent[]): RolloutState {
+  const draft = new RolloutDraft(state);
+  for (const event of events) draft.apply(event);
+  return draft.state;
+}
+
+export function evolveRollout(state: RolloutState, event: RolloutEvent): RolloutState {
+  return evolveRolloutAll(state, [event]);
 }
 
 /** One task execution (`rollout-<taskId>`): staggered dispatch, progress, validation, halt, finish. */
