@@ -3,7 +3,7 @@ export const CONTEXTS = ['inventory', 'scheduling', 'execution', 'redundancy', '
 export type Context = (typeof CONTEXTS)[number];
 
 /** Kinds of agent messages on `<ns>.agent.<serverId>.<kind>`. */
-export const AGENT_MESSAGE_KINDS = ['hello', 'heartbeat', 'report', 'cmd', 'progress'] as const;
+export const AGENT_MESSAGE_KINDS = ['hello', 'heartbeat', 'report', 'cmd', 'progress', 'keepalive', 'control'] as const;
 export type AgentMessageKind = (typeof AGENT_MESSAGE_KINDS)[number];
 
 const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
