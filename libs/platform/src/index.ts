@@ -17,3 +17,4 @@ export * from './nest/create-app';
 export * from './nest/service-app';
 export * from './es/command-executor';
 export * from './es/caller';
+export * from './es/aggregate-book';
