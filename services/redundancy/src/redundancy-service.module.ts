@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
 import type { ServiceDefinition } from '@fleetwarden/platform';
+import { PairCommandsHandler } from './commands/pair-commands.handler';
 import { REDUNDANCY_SERVICE_NAME } from './redundancy-service.constants';
+import { RedundancyRuntime } from './redundancy-runtime';
 import { PingHandler } from './ping/ping.handler';
 
 /**
- * The redundancy service: handles `<ns>.cmd.redundancy.*` commands. Needs `PlatformModule` in the
+ * The redundancy service: pairs (`<ns>.cmd.redundancy.*`), the members' keep-alives, automatic
+ * failover, manual switchover and the notifications of each switch. Needs `PlatformModule` in the
  * application (see {@link REDUNDANCY_SERVICE} and `startServiceApp`).
  */
-@Module({ controllers: [PingHandler] })
+@Module({ controllers: [PingHandler, PairCommandsHandler], providers: [RedundancyRuntime] })
 export class RedundancyServiceModule {}
 
 /** How to run the redundancy service, alone (`main.ts`) or in the runner. */

@@ -63,6 +63,17 @@ export class AggregateBook<C, E extends DecidedEvent, S> {
     return entry && entry.version >= 0 ? entry.state : undefined;
   }
 
+  /** Stream version of the state held for a key; -1 when none is loaded. */
+  versionOf(key: string): number {
+    return this.entries.get(key)?.version ?? -1;
+  }
+
+  /** Drops a held state that another process has written past (reloaded on next use). */
+  invalidate(key: string, seenVersion: number): void {
+    const entry = this.entries.get(key);
+    if (entry && !entry.flushing && entry.version >= 0 && entry.version < seenVersion) entry.version = -1;
+  }
+
   keys(): string[] {
     return [...this.entries.keys()];
   }
