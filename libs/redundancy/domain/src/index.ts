@@ -4,4 +4,3 @@ export * from './pair/pair.commands';
 export * from './pair/pair.events';
 export * from './pair/pair.rules';
 export * from './pair/pair.decider';
-export * from './contract-compat';

@@ -507,22 +507,18 @@ describe('redundancy pair', () => {
         ]);
       });
 
-      it('switches a flapping pair at most once per hold-down window', () => {
-        // Keep-alives every 5 s; each member in turn falls silent for 25 s out of 40 s
-        // (the primary from 0 s, the secondary from 20 s), so without a hold-down the pair
-        // would switch every 20 s.
-        const holdDownSec = 120;
+      /**
+       * Keep-alives every 5 s; each member in turn falls silent for 25 s out of 40 s (the primary
+       * from 5 s, the secondary from 25 s), so the active member is lost every 20 s or so.
+       */
+      function flap(holdDownSec: number, seconds = 1200): Run {
         const silent = (role: MemberRole, t: number): boolean => {
           const phase = (t + (role === 'primary' ? 0 : 20)) % 40;
           return phase >= 5 && phase < 30;
         };
-        const run = new Run([
-          configured({ holdDownSec, failoverThresholdSec: 15 }),
-          reported('primary', 0),
-          reported('secondary', 0),
-        ]);
+        const run = new Run([configured({ holdDownSec }), reported('primary', 0), reported('secondary', 0)]);
         const last: Record<MemberRole, number> = { primary: 0, secondary: 0 };
-        for (let t = 1; t <= 1200; t += 1) {
+        for (let t = 1; t <= seconds; t += 1) {
           for (const role of ['primary', 'secondary'] as const) {
             if (t % 5 === 0 && !silent(role, t)) {
               run.handle(keepAlive(role, t, { inControl: run.state.activeRole === role }));
@@ -531,17 +527,28 @@ describe('redundancy pair', () => {
           }
           run.handle(evaluate(t, last, `sw-${t}`));
         }
-        const switches = run.of('ControlSwitched').map((e) => Date.parse(e.data.at) / 1000);
-        console.log(switches.map((s) => s - Date.parse(T0) / 1000), run.of("FailoverBlocked").map((e) => [e.data.at, e.data.reason]));
-        expect(switches.length).toBeGreaterThanOrEqual(1200 / (holdDownSec + 40));
+        return run;
+      }
+      const switchTimes = (run: Run): number[] =>
+        run.of('ControlSwitched').map((e) => (Date.parse(e.data.at) - Date.parse(T0)) / 1000);
+
+      it('lets a flapping pair switch at every outage without a hold-down', () => {
+        expect(switchTimes(flap(0)).length).toBeGreaterThanOrEqual(50);
+      });
+
+      it('switches a flapping pair at most once per hold-down window', () => {
+        const holdDownSec = 120;
+        const run = flap(holdDownSec);
+        const switches = switchTimes(run);
+        expect(switches).toEqual([15, 155, 295, 435, 575, 715, 855, 995, 1135]);
         for (let i = 1; i < switches.length; i += 1) {
           expect(switches[i] - switches[i - 1]).toBeGreaterThanOrEqual(holdDownSec);
         }
-        const holdDowns = run.of('FailoverBlocked').filter((e) => e.data.reason.startsWith('hold-down'));
-        expect(holdDowns.length).toBeGreaterThan(0);
-        // At most one per outage of the active member.
-        expect(holdDowns.length).toBeLessThanOrEqual(run.of('KeepAliveLost').length);
         expect(run.of('ControlSwitched').every((e) => e.data.kind === 'failover')).toBe(true);
+        // Blocked once per outage of the active member, never once per evaluation.
+        const holdDowns = run.of('FailoverBlocked');
+        expect(holdDowns.every((e) => e.data.reason.startsWith('hold-down of 120 s after the failover at'))).toBe(true);
+        expect(holdDowns).toHaveLength(3 * (switches.length - 1) + 2);
       });
     });
   });

@@ -1,8 +1,5 @@
-// Type-only (erased at compile time): the lint rule has no exception for a domain's own contracts.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import type { AgentKeepAliveMessage, PairEventContract } from '@fleetwarden/redundancy-contracts';
-import type { PairEvent } from './pair/pair.events';
-import type { MemberReport } from './pair/pair.types';
+import type { MemberReport, PairEvent } from '@fleetwarden/redundancy-domain';
 
 type Fits<A, B> = [A] extends [B] ? true : false;
 
