@@ -47,6 +47,19 @@ export const RolloutStarted = defineEvent({
     timeouts: phaseTimeoutsSchema,
     attempt: z.int().positive().describe('1, or one more than the attempt of the task this one retries.'),
     startedAt: isoDateTimeSchema,
+    pairs: z
+      .array(
+        z.object({
+          pairId: idSchema,
+          primaryServerId: idSchema,
+          secondaryServerId: idSchema,
+          activeServerId: idSchema.describe('Member in control when the rollout started.'),
+        }),
+      )
+      .optional()
+      .describe(
+        'Redundancy pairs with a member among the servers: the standby is updated first (it takes the earlier of the two places in `serverIds`), the active member only after a switchover, and never both at once.',
+      ),
   }),
 });
 
@@ -122,8 +135,37 @@ export const ServerUpdateNotStarted = defineEvent({
   type: 'ServerUpdateNotStarted',
   version: 1,
   description:
-    'The server will not start: the failure threshold halted the task, or the maintenance window ended while it was disconnected.',
-  schema: z.object({ taskId: idSchema, serverId: idSchema, reason: z.enum(['halted', 'window-ended']) }),
+    'The server will not start: the failure threshold halted the task, the maintenance window ended while it was disconnected, or (the active member of a pair) control could not pass to its updated standby (`detail` says why).',
+  schema: z.object({
+    taskId: idSchema,
+    serverId: idSchema,
+    reason: z.enum(['halted', 'window-ended', 'switchover-refused']),
+    detail: z.string().max(1000).optional(),
+  }),
+});
+
+export const SwitchoverRequested = defineEvent({
+  context: 'execution',
+  type: 'SwitchoverRequested',
+  version: 1,
+  description:
+    'The active member of a pair is due and its standby is updated: the execution service asks the redundancy service for a switchover (`ManualSwitchover`) before updating it.',
+  schema: z.object({
+    taskId: idSchema,
+    pairId: idSchema,
+    fromServerId: idSchema,
+    toServerId: idSchema,
+    at: isoDateTimeSchema,
+  }),
+});
+
+export const RolloutPairSwitched = defineEvent({
+  context: 'execution',
+  type: 'RolloutPairSwitched',
+  version: 1,
+  description:
+    'The rollout learned that control of a pair moved to `activeServerId` (its own switchover request, or a failover).',
+  schema: z.object({ taskId: idSchema, pairId: idSchema, activeServerId: idSchema, at: isoDateTimeSchema }),
 });
 
 export const RolloutHalted = defineEvent({
@@ -171,6 +213,8 @@ export const EXECUTION_EVENTS = [
   ServerUpdateNotStarted,
   RolloutHalted,
   RolloutFinished,
+  SwitchoverRequested,
+  RolloutPairSwitched,
 ] as const;
 
 /** Stops a task's rollout from starting further servers; sent by the scheduling service on a cancel. */

@@ -1,5 +1,5 @@
 import type { MaintenanceWindow } from './maintenance-window';
-import type { ComponentVersion, JobPhase, PhaseTimeouts } from './rollout.types';
+import type { ComponentVersion, JobPhase, PhaseTimeouts, RolloutPairInput } from './rollout.types';
 
 /** Starts executing a task (from `UpdateTaskStarted` and the task's frozen targets). */
 export type StartRollout = {
@@ -19,6 +19,8 @@ export type StartRollout = {
     attempt: number;
     /** ISO-8601 start of the first server. */
     startedAt: string;
+    /** Redundancy pairs with a member among the servers (default none). */
+    pairs?: RolloutPairInput[];
   };
 };
 
@@ -54,4 +56,17 @@ export type RecordTimeout = {
  */
 export type CancelRollout = { type: 'CancelRollout'; data: { taskId: string; now: string } };
 
-export type RolloutCommand = StartRollout | Tick | RecordProgress | RecordTimeout | CancelRollout;
+/** A pair now has `activeServerId` in control (a switchover this rollout asked for, or any other). */
+export type RecordSwitchover = {
+  type: 'RecordSwitchover';
+  data: { pairId: string; activeServerId: string; now: string };
+};
+
+/** The switchover this rollout asked for was refused: the active member is not updated. */
+export type RecordSwitchoverRefused = {
+  type: 'RecordSwitchoverRefused';
+  data: { pairId: string; reason: string; now: string };
+};
+
+export type RolloutCommand =
+  StartRollout | Tick | RecordProgress | RecordTimeout | CancelRollout | RecordSwitchover | RecordSwitchoverRefused;

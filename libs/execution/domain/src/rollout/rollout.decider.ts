@@ -14,6 +14,8 @@ import {
   type Component,
   type JobPhase,
   type PhaseTimeouts,
+  type RolloutPair,
+  type RolloutPairInput,
   type RolloutServer,
   type RolloutState,
   type ServerJobStatus,
@@ -65,6 +67,7 @@ export function initialRolloutState(): RolloutState {
     failureThreshold: null,
     timeouts: phaseTimeoutsFor(['server-image']),
     attempt: 1,
+    pairs: [],
     halted: false,
   };
 }
@@ -101,6 +104,37 @@ export function decideRollout(command: RolloutCommand, state: RolloutState): Rol
     case 'RecordTimeout':
       timeout(command, out);
       break;
+    case 'RecordSwitchover': {
+      const pair = out.state.pairs.find((p) => p.pairId === command.data.pairId);
+      if (!pair || pair.activeServerId === command.data.activeServerId) break;
+      if (![pair.primaryServerId, pair.secondaryServerId].includes(command.data.activeServerId)) break;
+      out.emit({
+        type: 'RolloutPairSwitched',
+        data: {
+          taskId: out.state.taskId,
+          pairId: pair.pairId,
+          activeServerId: command.data.activeServerId,
+          at: command.data.now,
+        },
+      });
+      break;
+    }
+    case 'RecordSwitchoverRefused': {
+      const pair = out.state.pairs.find((p) => p.pairId === command.data.pairId);
+      const active = pair ? serverOf(out.state, pair.activeServerId) : undefined;
+      if (!pair || !pair.switchRequested || active?.status !== 'queued') break;
+      out.emit({
+        type: 'ServerUpdateNotStarted',
+        data: {
+          taskId: out.state.taskId,
+          serverId: active.serverId,
+          reason: 'switchover-refused',
+          detail: command.data.reason,
+        },
+      });
+      finishIfDone(out, command.data.now);
+      break;
+    }
     case 'CancelRollout':
       for (const server of out.state.servers.filter((s) => s.status === 'queued')) {
         out.emit({ type: 'ServerUpdateCancelled', data: { taskId: state.taskId, serverId: server.serverId } });
@@ -135,7 +169,63 @@ function start(command: StartRollout, state: RolloutState): RolloutEvent[] {
   }
   if (Number.isNaN(Date.parse(d.startedAt))) throw rolloutInvalidOptions(`startedAt is not a date: ${d.startedAt}`);
   if (d.window !== null) validateWindow(d.window);
-  return [{ type: 'RolloutStarted', data: { ...d, serverIds: [...d.serverIds] } }];
+  const pairs = (d.pairs ?? []).filter(
+    (p) => d.serverIds.includes(p.primaryServerId) || d.serverIds.includes(p.secondaryServerId),
+  );
+  return [{ type: 'RolloutStarted', data: { ...d, serverIds: standbysFirst(d.serverIds, pairs), pairs } }];
+}
+
+/**
+ * The start order with, for each pair whose two members are both targets, the standby in the
+ * earlier of their two places: the standby is updated first, the active member after a switchover.
+ */
+export function standbysFirst(serverIds: readonly string[], pairs: readonly RolloutPairInput[]): string[] {
+  const order = [...serverIds];
+  for (const pair of pairs) {
+    const active = pair.activeServerId;
+    const standby = active === pair.primaryServerId ? pair.secondaryServerId : pair.primaryServerId;
+    const a = order.indexOf(active);
+    const b = order.indexOf(standby);
+    if (a >= 0 && b >= 0 && a < b) [order[a], order[b]] = [order[b], order[a]];
+  }
+  return order;
+}
+
+function pairOf(state: RolloutState, serverId: string): RolloutPair | undefined {
+  return state.pairs.find((p) => p.primaryServerId === serverId || p.secondaryServerId === serverId);
+}
+
+/**
+ * Whether a queued, due server of a pair may start now: never while its peer is updating; the
+ * active member only after control passed to its updated standby (asked for here once).
+ */
+function pairAllows(out: Emitter, server: RolloutServer, now: string): boolean {
+  const pair = pairOf(out.state, server.serverId);
+  if (!pair) return true;
+  const peerId = pair.primaryServerId === server.serverId ? pair.secondaryServerId : pair.primaryServerId;
+  const peer = serverOf(out.state, peerId);
+  if (peer && isInFlight(peer.status)) return false;
+  if (pair.activeServerId !== server.serverId) return true;
+  const { taskId } = out.state;
+  const notStarted = (detail: string): false => {
+    out.emit({
+      type: 'ServerUpdateNotStarted',
+      data: { taskId, serverId: server.serverId, reason: 'switchover-refused', detail },
+    });
+    return false;
+  };
+  if (!peer) return notStarted(`its standby ${peerId} (pair ${pair.pairId}) is not a target of the task`);
+  if (peer.status === 'completed') {
+    if (!pair.switchRequested) {
+      out.emit({
+        type: 'SwitchoverRequested',
+        data: { taskId, pairId: pair.pairId, fromServerId: server.serverId, toServerId: peerId, at: now },
+      });
+    }
+    return false;
+  }
+  if (isFinal(peer.status)) return notStarted(`its standby ${peerId} was not updated (${peer.status})`);
+  return false;
 }
 
 function cancelledBeforeStart(command: Extract<RolloutCommand, { type: 'CancelRollout' }>): RolloutEvent[] {
@@ -202,6 +292,7 @@ function tick(command: Tick, out: Emitter): void {
   const limit = out.state.maxConcurrency ?? Number.POSITIVE_INFINITY;
   for (const server of eligible) {
     if (inFlight >= limit) break;
+    if (!pairAllows(out, server, command.data.now)) continue;
     if (!connected.has(server.serverId)) continue;
     const attempt = out.state.attempt;
     out.emit({
@@ -216,6 +307,7 @@ function tick(command: Tick, out: Emitter): void {
     });
     inFlight += 1;
   }
+  finishIfDone(out, command.data.now);
 }
 
 function inFlightServer(out: Emitter, serverId: string, jobId: string): RolloutServer | null {
@@ -374,7 +466,13 @@ class RolloutDraft {
           finishedAt: null,
           errorLog: [],
         }));
-        this.state = { ...this.state, ...options, status: 'running', servers: this.owned };
+        this.state = {
+          ...this.state,
+          ...options,
+          pairs: (options.pairs ?? []).map((p) => ({ ...p, switchRequested: false })),
+          status: 'running',
+          servers: this.owned,
+        };
         return;
       }
       case 'ServerUpdateDispatched':
@@ -410,6 +508,22 @@ class RolloutDraft {
         return this.change(event.data.serverId, () => ({ status: 'not-started' }));
       case 'RolloutHalted':
         this.state = { ...this.state, halted: true };
+        return;
+      case 'SwitchoverRequested':
+        this.state = {
+          ...this.state,
+          pairs: this.state.pairs.map((p) => (p.pairId === event.data.pairId ? { ...p, switchRequested: true } : p)),
+        };
+        return;
+      case 'RolloutPairSwitched':
+        this.state = {
+          ...this.state,
+          pairs: this.state.pairs.map((p) =>
+            p.pairId === event.data.pairId
+              ? { ...p, activeServerId: event.data.activeServerId, switchRequested: false }
+              : p,
+          ),
+        };
         return;
       case 'RolloutFinished':
         this.state = { ...this.state, taskId: event.data.taskId, status: 'finished' };

@@ -1,5 +1,5 @@
 import type { MaintenanceWindow } from './maintenance-window';
-import type { ComponentVersion, JobPhase, PhaseTimeouts, RolloutOutcome } from './rollout.types';
+import type { ComponentVersion, JobPhase, PhaseTimeouts, RolloutOutcome, RolloutPairInput } from './rollout.types';
 
 export type RolloutStarted = {
   type: 'RolloutStarted';
@@ -14,6 +14,8 @@ export type RolloutStarted = {
     timeouts: PhaseTimeouts;
     attempt: number;
     startedAt: string;
+    /** Absent in rollouts started before pairs were known (none). */
+    pairs?: RolloutPairInput[];
   };
 };
 
@@ -41,7 +43,25 @@ export type ServerUpdateCancelled = { type: 'ServerUpdateCancelled'; data: { tas
 
 export type ServerUpdateNotStarted = {
   type: 'ServerUpdateNotStarted';
-  data: { taskId: string; serverId: string; reason: 'halted' | 'window-ended' };
+  data: {
+    taskId: string;
+    serverId: string;
+    reason: 'halted' | 'window-ended' | 'switchover-refused';
+    /** Why, in words (switchover-refused). */
+    detail?: string;
+  };
+};
+
+/** The active member of a pair is due and its standby is updated: control must pass to the standby. */
+export type SwitchoverRequested = {
+  type: 'SwitchoverRequested';
+  data: { taskId: string; pairId: string; fromServerId: string; toServerId: string; at: string };
+};
+
+/** The rollout learned that a pair's control moved. */
+export type RolloutPairSwitched = {
+  type: 'RolloutPairSwitched';
+  data: { taskId: string; pairId: string; activeServerId: string; at: string };
 };
 
 export type RolloutHalted = {
@@ -80,4 +100,6 @@ export type RolloutEvent =
   | ServerUpdateCancelled
   | ServerUpdateNotStarted
   | RolloutHalted
-  | RolloutFinished;
+  | RolloutFinished
+  | SwitchoverRequested
+  | RolloutPairSwitched;

@@ -50,6 +50,20 @@ export interface PhaseTimeouts {
   validating: number;
 }
 
+/** A redundancy pair with a member in the rollout: never both members at once, standby first. */
+export interface RolloutPairInput {
+  pairId: string;
+  primaryServerId: string;
+  secondaryServerId: string;
+  /** Member in control when the rollout started (or after the last switch it learned of). */
+  activeServerId: string;
+}
+
+export interface RolloutPair extends RolloutPairInput {
+  /** A switchover to the updated standby was asked for and has not been answered yet. */
+  switchRequested: boolean;
+}
+
 export interface RolloutOptions {
   staggerSeconds: number;
   /** null: no limit. */
@@ -71,6 +85,7 @@ export interface RolloutState extends RolloutOptions {
   startedAt: string | null;
   targetVersions: ComponentVersion[];
   servers: RolloutServer[];
+  pairs: RolloutPair[];
   halted: boolean;
 }
 

@@ -28,7 +28,7 @@ function startData(overrides: Partial<StartRollout['data']> = {}): StartRollout[
 }
 const started = (overrides: Partial<StartRollout['data']> = {}): RolloutStarted => ({
   type: 'RolloutStarted',
-  data: startData(overrides),
+  data: { pairs: [], ...startData(overrides) },
 });
 const dispatched = (serverId: string, seconds = 0): RolloutEvent => ({
   type: 'ServerUpdateDispatched',
@@ -502,6 +502,87 @@ describe('rollout', () => {
         ]);
         expect(rolloutDecider.decide(tick(99 * 180 + 120, servers), run.state)).toEqual([]);
       });
+    });
+  });
+});
+
+describe('rollout of redundancy pairs', () => {
+  const pair = { pairId: 'p1', primaryServerId: 'a', secondaryServerId: 'b', activeServerId: 'a' };
+  const startPairs = (serverIds: string[]) =>
+    new Run(
+      rolloutDecider.decide(
+        { type: 'StartRollout', data: startData({ serverIds, staggerSeconds: 60, pairs: [pair] }) },
+        rolloutDecider.initialState(),
+      )[0] as RolloutStarted,
+    );
+  const doneOf = (serverId: string, seconds: number): RolloutCommand => ({
+    type: 'RecordProgress',
+    data: {
+      serverId,
+      jobId: rolloutJobId('t1', serverId, 1),
+      phase: 'done',
+      versions: [{ component: 'server-image', version: '9.1.0.10' }],
+      validation: { passed: true },
+      now: at(seconds),
+    },
+  });
+
+  it('puts the standby in the earlier place', () => {
+    const run = startPairs(['a', 'x', 'b']);
+    expect(run.events[0].data).toMatchObject({ serverIds: ['b', 'x', 'a'] });
+  });
+
+  it('updates the standby, asks for a switchover, then updates the former active member', () => {
+    const run = startPairs(['a', 'b']);
+    expect(run.handle(tick(0, ['a', 'b'])).map((e) => e.type)).toEqual(['ServerUpdateDispatched']);
+    expect(run.of('ServerUpdateDispatched')[0].data.serverId).toBe('b');
+    // a is due at 60 s but b is still updating: nothing.
+    expect(run.handle(tick(60, ['a', 'b']))).toEqual([]);
+    run.handle(doneOf('b', 90));
+    expect(run.handle(tick(100, ['a', 'b']))).toEqual([
+      {
+        type: 'SwitchoverRequested',
+        data: { taskId: 't1', pairId: 'p1', fromServerId: 'a', toServerId: 'b', at: at(100) },
+      },
+    ]);
+    expect(run.handle(tick(110, ['a', 'b']))).toEqual([]);
+    run.handle({ type: 'RecordSwitchover', data: { pairId: 'p1', activeServerId: 'b', now: at(120) } });
+    const next = run.handle(tick(121, ['a', 'b']));
+    expect(next.map((e) => [e.type, (e.data as { serverId?: string }).serverId])).toEqual([
+      ['ServerUpdateDispatched', 'a'],
+    ]);
+  });
+
+  it('never dispatches both members at once, whatever the order', () => {
+    const run = startPairs(['a', 'b']);
+    for (let s = 0; s <= 600; s += 30) run.handle(tick(s, ['a', 'b']));
+    expect(run.of('ServerUpdateDispatched')).toHaveLength(1);
+  });
+
+  it('does not start the active member when the switchover is refused, or its standby is not a target', () => {
+    const run = startPairs(['a', 'b']);
+    run.handle(tick(0, ['a', 'b']));
+    run.handle(doneOf('b', 30));
+    run.handle(tick(60, ['a', 'b']));
+    const refused = run.handle({
+      type: 'RecordSwitchoverRefused',
+      data: { pairId: 'p1', reason: 'standby secondary is still synchronizing', now: at(70) },
+    });
+    expect(refused[0]).toEqual({
+      type: 'ServerUpdateNotStarted',
+      data: {
+        taskId: 't1',
+        serverId: 'a',
+        reason: 'switchover-refused',
+        detail: 'standby secondary is still synchronizing',
+      },
+    });
+    expect(refused.at(-1)?.type).toBe('RolloutFinished');
+
+    const alone = startPairs(['a']);
+    expect(alone.handle(tick(0, ['a']))[0]).toMatchObject({
+      type: 'ServerUpdateNotStarted',
+      data: { serverId: 'a', reason: 'switchover-refused' },
     });
   });
 });
