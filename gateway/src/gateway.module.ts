@@ -14,6 +14,7 @@ import { MAX_QUERY_DEPTH, assertQueryCost } from './graphql/query-limits';
 import { ServicesHealthChecks } from './health/services-health.checks';
 import { correlationIdOf } from './inventory/inventory-commands';
 import { InventoryModule } from './inventory/inventory.module';
+import { RedundancyModule } from './redundancy/redundancy.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { SystemResolver } from './system/system.resolver';
 
@@ -69,6 +70,7 @@ export class GatewayModule {
         }),
         InventoryModule.forRoot(options),
         SchedulingModule.forRoot(options),
+        RedundancyModule.forRoot(options),
       ],
       controllers: [HealthController],
       providers: [ServicesHealthChecks, SystemResolver, { provide: APP_FILTER, useClass: GraphQLErrorFilter }],

@@ -289,7 +289,12 @@ const ROLLOUT_HANDLERS = new Map<string, Handler>([
     await updateTask(s, tx, d.taskId);
   }),
   on(ServerUpdateNotStarted, async (s, d, _event, tx) => {
-    await updateServer(s, tx, d.taskId, d.serverId, 'status = $3', [TaskServerStatus.NOT_STARTED]);
+    // Why it did not start (a refused switchover of its pair) is kept as its error log.
+    const why = d.detail ? [`not started: ${d.detail}`] : [];
+    await updateServer(s, tx, d.taskId, d.serverId, 'status = $3, error_log = $4::jsonb', [
+      TaskServerStatus.NOT_STARTED,
+      JSON.stringify(why),
+    ]);
     await updateTask(s, tx, d.taskId);
   }),
 ]);

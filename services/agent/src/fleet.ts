@@ -22,11 +22,17 @@ runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
   const simulator = new FleetSimulator({
     connection: nc,
     namespace: config.namespace,
-    fleet: new FleetModel({ servers: options.servers, resellers: options.resellers, seed: options.seed }),
+    fleet: new FleetModel({
+      servers: options.servers,
+      pairs: options.pairs,
+      resellers: options.resellers,
+      seed: options.seed,
+    }),
     clock: createClock(speed, config.clockOrigin),
     speed,
     heartbeatSec: options.heartbeatSec,
     failRate: options.failRate,
+    keepAliveSec: options.keepAliveSec,
     agentVersion: `${fleetwardenVersion()}-sim`,
     logger,
   });
@@ -34,10 +40,16 @@ runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
   return {
     async close() {
       await simulator.stop();
-      const { hellos, heartbeats, updates } = simulator.stats();
+      const { servers, hellos, heartbeats, updates, pairs } = simulator.stats();
+      const redundancy =
+        pairs.pairs > 0
+          ? `; ${pairs.pairs} pairs (${pairs.configured} configured): ${pairs.keepAlives} keep-alives, ` +
+            `${pairs.controlRequests} control requests`
+          : '';
       logger.log(
-        `stopped ${options.servers} agents after ${hellos} hellos, ${heartbeats} heartbeats and ${updates.started} ` +
-          `update jobs (${updates.completed} completed, ${updates.failed} failed, ${updates.duplicates} duplicate deliveries ignored)`,
+        `stopped ${servers} agents after ${hellos} hellos, ${heartbeats} heartbeats and ${updates.started} ` +
+          `update jobs (${updates.completed} completed, ${updates.failed} failed, ${updates.duplicates} duplicate deliveries ignored)` +
+          redundancy,
         'fleet',
       );
       await nc.drain();

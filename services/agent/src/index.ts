@@ -28,6 +28,39 @@ export type { FleetSpec, ServerProfile } from './sim/fleet-data';
 export { FLEET_DEFAULTS, parseFleetArgs } from './sim/fleet-options';
 export type { FleetOptions } from './sim/fleet-options';
 export { FleetSimulator } from './sim/fleet-simulator';
+export {
+  pairIdOf,
+  pairMemberIdOf,
+  parsePairId,
+  parsePairMemberId,
+  simPairSpec,
+  simRedundancyKey,
+  simSyncSec,
+} from './sim/pair-data';
+export type { SimPairSpec } from './sim/pair-data';
+export {
+  applyControl,
+  initialMemberState,
+  keepAliveOf,
+  parseAgentControl,
+  SIM_REDUNDANCY_SERVICES,
+} from './sim/pair-member';
+export type { AgentControlReply, PairMemberState, SimRedundancyService } from './sim/pair-member';
+export {
+  isRetryableConfigureError,
+  PairConfigurator,
+  SIM_OPERATOR_META,
+  simConfigurePairData,
+} from './sim/pair-configurator';
+export type { ConfigurePairData, PairConfigurationStatus, PairConfiguratorOptions } from './sim/pair-configurator';
+export { MAX_CONTROL_RECORDS, SimPairs } from './sim/sim-pairs';
+export type {
+  SimControlRequestRecord,
+  SimPairMemberView,
+  SimPairStats,
+  SimPairView,
+  SimPairsOptions,
+} from './sim/sim-pairs';
 export type { FleetSimulatorOptions, FleetSimulatorStats, VirtualAgent } from './sim/fleet-simulator';
 export { SimUpdates } from './sim/sim-updates';
 export type { SimUpdateStats, SimUpdatesOptions } from './sim/sim-updates';
@@ -36,10 +69,17 @@ export type { SimUpdatePhase, SimUpdateScript, SimUpdateScriptInput } from './si
 export {
   DEFAULT_SIM_ACTIONS,
   defineSimAction,
+  forEachPairMember,
   forEachServer,
   jobsAction,
+  keepAliveStartAction,
+  keepAliveStopAction,
+  pairsAction,
+  replicationAction,
   scriptFailuresAction,
   serverIdsMessage,
+  serviceDownAction,
+  serviceUpAction,
   SimActionRegistry,
   startAction,
   stopAction,

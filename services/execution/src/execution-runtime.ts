@@ -22,6 +22,7 @@ import {
 } from '@fleetwarden/platform';
 import type { Clock } from '@fleetwarden/shared-domain';
 import { EXECUTION_SERVICE_NAME } from './execution-service.constants';
+import { PairIntake } from './intake/pair-intake';
 import { PresenceIntake } from './intake/presence-intake';
 import { TaskIntake } from './intake/task-intake';
 import { ensureExecutionTables } from './rollouts/execution-tables';
@@ -40,6 +41,8 @@ export interface ExecutionServiceOptions {
   resendMs?: number;
   /** Real ms to wait for an agent's reply (default 2000). */
   requestTimeoutMs?: number;
+  /** First delay between two switchover requests of a pair, in real ms (default 1000). */
+  switchoverRetryMs?: number;
   /** Tuning of the consumers of scheduling and inventory events. */
   events?: EventConsumerSettings;
 }
@@ -77,6 +80,7 @@ export class ExecutionRuntime implements OnApplicationBootstrap, OnModuleDestroy
       retryMs: options?.retryMs,
       resendMs: options?.resendMs,
       requestTimeoutMs: options?.requestTimeoutMs,
+      switchoverRetryMs: options?.switchoverRetryMs,
     });
     health.register('executionRollouts', async () => {
       const { leader, rollouts, dispatched, progress } = this.driver.stats;
@@ -89,8 +93,9 @@ export class ExecutionRuntime implements OnApplicationBootstrap, OnModuleDestroy
     await ensureAgentProgressStream(await jetstreamManager(this.nc), this.subjects);
     const tasks = new TaskIntake(this.store, this.schema, this.driver, this.clock, new Logger('ExecutionTasks'));
     const presence = new PresenceIntake(this.store, this.schema);
+    const pairs = new PairIntake(this.store, this.schema, this.driver, new Logger('ExecutionPairs'));
     const subjects = this.subjects;
-    const consumer = (handler: string, context: 'scheduling' | 'inventory', concurrency: number) => {
+    const consumer = (handler: string, context: 'scheduling' | 'inventory' | 'redundancy', concurrency: number) => {
       const name = subjects.consumerName(EXECUTION_SERVICE_NAME, handler);
       return {
         retryInitialMs: 100,
@@ -111,6 +116,10 @@ export class ExecutionRuntime implements OnApplicationBootstrap, OnModuleDestroy
       new DurableEventConsumer(this.nc, {
         ...consumer('inventory-events', 'inventory', 8),
         handle: (e) => presence.handle(e),
+      }),
+      new DurableEventConsumer(this.nc, {
+        ...consumer('redundancy-events', 'redundancy', 1),
+        handle: (e) => pairs.handle(e),
       }),
     );
     for (const c of this.consumers) await c.start();

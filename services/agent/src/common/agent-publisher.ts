@@ -17,6 +17,7 @@ import {
   type HostingProvider,
   type Stage,
 } from '@fleetwarden/inventory-contracts';
+import { AgentKeepAlive, type AgentKeepAliveMessage } from '@fleetwarden/redundancy-contracts';
 
 /** Who a server belongs to and how it is classified: fixed for the agent's lifetime. */
 export interface AgentIdentity {
@@ -63,7 +64,7 @@ export function progressMsgId(message: Pick<AgentProgressMessage, 'jobId' | 'pha
  * contract first, so an agent never puts a message on the wire that the control plane must reject;
  * a message that fails throws the contract's `ValidationError` and is not sent.
  *
- * Hello, heartbeat and report go out on core NATS. Job progress goes through JetStream (stream
+ * Hello, heartbeat, report and keep-alive go out on core NATS. Job progress goes through JetStream (stream
  * `<NS>_AGENT_PROGRESS`, msgID `<jobId>:<phase>`), so it waits for an execution service that is
  * down; a publish that fails (no stream yet, no ack in time, disconnected) is retried with backoff
  * until it is stored or the publisher is closed, and the messages of one job are stored in the
@@ -95,6 +96,11 @@ export class AgentPublisher {
 
   report(message: AgentReportMessage): void {
     this.send(AgentReport, message.serverId, message);
+  }
+
+  /** A pair member's keep-alive, on `<ns>.agent.<serverId>.keepalive`. */
+  keepAlive(message: AgentKeepAliveMessage): void {
+    this.send(AgentKeepAlive, message.serverId, message);
   }
 
   /**

@@ -6,6 +6,8 @@ import type {
   ProductVersions,
   Stage,
 } from '@fleetwarden/inventory-contracts';
+import type { MemberRole } from '@fleetwarden/redundancy-contracts';
+import { parsePairMemberId, pairMemberIdOf, simPairSpec, type SimPairSpec } from './pair-data';
 import { hash32, Rng } from './prng';
 import {
   CITIES,
@@ -30,9 +32,12 @@ const DAY_MS = 86_400_000;
 
 /** What a simulated fleet is generated from. */
 export interface FleetSpec {
+  /** Servers `srv-00001`...; may be 0 when there are pairs. */
   servers: number;
   resellers: number;
   seed: number;
+  /** Redundancy pairs (default 0): 2 more servers each, `srv-p0001a` and `srv-p0001b` for `pair-0001`. */
+  pairs?: number;
 }
 
 export interface CompanyProfile extends NamedRef {
@@ -49,7 +54,7 @@ export interface ResellerProfile extends NamedRef {
 
 /** Everything a simulated server announces in its hello. */
 export interface ServerProfile {
-  /** 1-based position in the fleet. */
+  /** 1-based position in the fleet: servers first, then the pair members (primary, secondary, next pair...). */
   index: number;
   serverId: string;
   reseller: NamedRef;
@@ -85,33 +90,78 @@ function requireInt(value: number, min: number, what: string): void {
  * A deterministic fake fleet: the same spec gives the same resellers, companies and servers, and
  * a server's profile depends only on the seed, the reseller count and its own index (not on the
  * fleet size). Profiles are computed on demand, so a fleet of 100k costs little memory.
+ *
+ * Pair `p` (`pair-0001`...) belongs to reseller ((p-1) % R) + 1 and its own company
+ * (`company-<r>-p<p>`); its members' profiles depend only on the seed, R and p, except `index`.
  */
 export class FleetModel {
   readonly resellers: readonly ResellerProfile[];
   private readonly pattern = /^srv-(\d{5,})$/;
 
   constructor(readonly spec: FleetSpec) {
-    requireInt(spec.servers, 1, 'servers');
+    const pairs = spec.pairs ?? 0;
+    requireInt(pairs, 0, 'pairs');
+    requireInt(spec.servers, pairs > 0 ? 0 : 1, 'servers');
     requireInt(spec.resellers, 1, 'resellers');
     requireInt(spec.seed, 0, 'seed');
     this.resellers = Array.from({ length: spec.resellers }, (_, i) => this.reseller(i + 1));
   }
 
+  /** Every server: the plain ones and the pair members. */
   get size(): number {
-    return this.spec.servers;
+    return this.spec.servers + 2 * this.pairCount;
+  }
+
+  get pairCount(): number {
+    return this.spec.pairs ?? 0;
   }
 
   /** The 1-based index of a server id of this fleet, or undefined. */
   indexOf(serverId: string): number | undefined {
+    const member = parsePairMemberId(serverId);
+    if (member) {
+      return member.pair <= this.pairCount
+        ? this.spec.servers + 2 * (member.pair - 1) + (member.role === 'primary' ? 1 : 2)
+        : undefined;
+    }
     const match = this.pattern.exec(serverId);
     if (!match) return undefined;
     const index = Number(match[1]);
     return index >= 1 && index <= this.spec.servers && serverIdOf(index) === serverId ? index : undefined;
   }
 
+  /** The server id at a 1-based index (`srv-00001`, or `srv-p0001a` past the plain servers). */
+  idOf(index: number): string {
+    if (index <= this.spec.servers) return serverIdOf(index);
+    const k = index - this.spec.servers - 1;
+    return pairMemberIdOf(Math.floor(k / 2) + 1, k % 2 === 0 ? 'primary' : 'secondary');
+  }
+
+  /** Pair `number` (1-based). */
+  pair(number: number): SimPairSpec {
+    if (!Number.isSafeInteger(number) || number < 1 || number > this.pairCount) {
+      throw new RangeError(`pair number must be between 1 and ${this.pairCount}, got ${number}`);
+    }
+    return simPairSpec(number);
+  }
+
+  *pairs(): IterableIterator<SimPairSpec> {
+    for (let p = 1; p <= this.pairCount; p++) yield simPairSpec(p);
+  }
+
+  /** The pair of a member of this fleet and its role in it, or undefined. */
+  pairOf(serverId: string): { pair: SimPairSpec; role: MemberRole } | undefined {
+    const member = parsePairMemberId(serverId);
+    return member && member.pair <= this.pairCount ? { pair: simPairSpec(member.pair), role: member.role } : undefined;
+  }
+
   server(index: number): ServerProfile {
-    if (!Number.isSafeInteger(index) || index < 1 || index > this.spec.servers) {
-      throw new RangeError(`server index must be between 1 and ${this.spec.servers}, got ${index}`);
+    if (!Number.isSafeInteger(index) || index < 1 || index > this.size) {
+      throw new RangeError(`server index must be between 1 and ${this.size}, got ${index}`);
+    }
+    if (index > this.spec.servers) {
+      const k = index - this.spec.servers - 1;
+      return this.pairMember(Math.floor(k / 2) + 1, k % 2 === 0 ? 'primary' : 'secondary', index);
     }
     const { seed, resellers } = this.spec;
     const serverId = serverIdOf(index);
@@ -155,8 +205,47 @@ export class FleetModel {
     };
   }
 
+  /** Every server, the pair members last. */
   *servers(): IterableIterator<ServerProfile> {
-    for (let i = 1; i <= this.spec.servers; i++) yield this.server(i);
+    for (let i = 1; i <= this.size; i++) yield this.server(i);
+  }
+
+  /** Both members of a pair share its reseller, company, stage and versions; each has its own host. */
+  private pairMember(pair: number, role: MemberRole, index: number): ServerProfile {
+    const { seed, resellers } = this.spec;
+    const r = resellerIndexOf(pair, resellers);
+    const reseller = this.resellers[r - 1];
+    const company = this.company(r, `p${pair}`, 0);
+    const rng = Rng.of(seed, 'pair', pair);
+    const hostingProvider = rng.weighted<HostingProvider>([
+      ['operator', 80],
+      ['partner', 20],
+    ]);
+    const versions: ProductVersions = {
+      serverVersion: SIM_SERVER_VERSION,
+      webAppsVersion: rng.chance(0.85) ? SIM_WEB_APPS_VERSION : null,
+    };
+    const installedAt = FILES_INSTALLED_BEFORE - rng.int(0, 120) * DAY_MS - rng.int(0, DAY_MS / 1000 - 1) * 1000;
+    const serverId = pairMemberIdOf(pair, role);
+    // Member number k = 2p - 1 (primary) or 2p (secondary): private addresses in 172.16.0.0/12.
+    const k = 2 * pair - (role === 'primary' ? 1 : 0);
+    return {
+      index,
+      serverId,
+      reseller: { id: reseller.id, name: reseller.name },
+      company: { id: company.id, name: company.name },
+      address: company.address,
+      stage: 'production',
+      hostingProvider,
+      versions,
+      config: {
+        fqdn: `${serverId}.${company.slug}.example.net`,
+        hostName: serverId,
+        publicIp: null,
+        privateIp: `172.${16 + ((k >> 16) & 15)}.${(k >> 8) & 255}.${k & 255}`,
+      },
+      files: productFiles(versions, installedAt),
+    };
   }
 
   private reseller(r: number): ResellerProfile {
@@ -180,7 +269,7 @@ export class FleetModel {
     return { id: resellerIdOf(r), name: `${rng.pick(RESELLER_FIRST)} ${rng.pick(RESELLER_SECOND)}`, companies };
   }
 
-  private company(r: number, c: number, firstServer: number): CompanyProfile {
+  private company(r: number, c: number | string, firstServer: number): CompanyProfile {
     const rng = Rng.of(this.spec.seed, 'company', r, c);
     const first = rng.pick(COMPANY_FIRST);
     const second = rng.pick(COMPANY_SECOND);

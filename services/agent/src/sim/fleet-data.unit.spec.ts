@@ -93,5 +93,79 @@ describe('FleetModel', () => {
   it('refuses a spec without servers or resellers', () => {
     expect(() => new FleetModel({ servers: 0, resellers: 1, seed: 1 })).toThrow('servers must be an integer >= 1');
     expect(() => new FleetModel({ servers: 1, resellers: 0, seed: 1 })).toThrow('resellers must be an integer >= 1');
+    expect(() => new FleetModel({ servers: 1, resellers: 1, seed: 1, pairs: -1 })).toThrow(
+      'pairs must be an integer >= 0',
+    );
+  });
+
+  describe('with pairs', () => {
+    const fleet = new FleetModel({ servers: 5, resellers: 2, seed: 4, pairs: 3 });
+
+    it('adds two members per pair after the plain servers', () => {
+      expect(fleet.size).toBe(11);
+      expect([...fleet.servers()].map((s) => s.serverId)).toEqual([
+        'srv-00001',
+        'srv-00002',
+        'srv-00003',
+        'srv-00004',
+        'srv-00005',
+        'srv-p0001a',
+        'srv-p0001b',
+        'srv-p0002a',
+        'srv-p0002b',
+        'srv-p0003a',
+        'srv-p0003b',
+      ]);
+      for (const s of fleet.servers()) expect(fleet.indexOf(s.serverId)).toBe(s.index);
+      expect(fleet.indexOf('srv-p0004a')).toBeUndefined();
+      expect(fleet.indexOf('srv-p0001c')).toBeUndefined();
+      expect(fleet.indexOf('srv-p00001a')).toBeUndefined();
+    });
+
+    it('names the pairs and tells the pair and role of a member', () => {
+      expect([...fleet.pairs()]).toEqual([1, 2, 3].map((n) => fleet.pair(n)));
+      expect(fleet.pair(2)).toEqual({
+        number: 2,
+        pairId: 'pair-0002',
+        primaryServerId: 'srv-p0002a',
+        secondaryServerId: 'srv-p0002b',
+      });
+      expect(fleet.pairOf('srv-p0003b')).toEqual({ pair: fleet.pair(3), role: 'secondary' });
+      expect(fleet.pairOf('srv-00001')).toBeUndefined();
+      expect(fleet.pairOf('srv-p0004a')).toBeUndefined();
+      expect(() => fleet.pair(4)).toThrow(RangeError);
+    });
+
+    it('puts both members of a pair under one reseller and company, each with its own host', () => {
+      const a = fleet.server(fleet.indexOf('srv-p0002a') as number);
+      const b = fleet.server(fleet.indexOf('srv-p0002b') as number);
+      expect(a.reseller).toEqual({ id: 'reseller-2', name: fleet.resellers[1].name });
+      expect(b.company).toEqual(a.company);
+      expect(a.company.id).toBe('company-2-p2');
+      expect(b.versions).toEqual(a.versions);
+      expect(a.config.fqdn).not.toBe(b.config.fqdn);
+      expect(a.config.privateIp).not.toBe(b.config.privateIp);
+      const hello = (s: typeof a) =>
+        buildHello({
+          serverId: s.serverId,
+          agentVersion: '0.1.0-sim',
+          heartbeatIntervalSec: 10,
+          sentAt: new Date(0),
+          identity: s,
+          snapshot: s,
+        });
+      expect(() => AgentHello.parse(hello(a))).not.toThrow();
+      expect(() => AgentHello.parse(hello(b))).not.toThrow();
+    });
+
+    it('keeps the plain servers as they are without pairs, and the members whatever the server count', () => {
+      const plain = new FleetModel({ servers: 5, resellers: 2, seed: 4 });
+      for (let k = 1; k <= 5; k++) expect(fleet.server(k)).toEqual(plain.server(k));
+      const onlyPairs = new FleetModel({ servers: 0, resellers: 2, seed: 4, pairs: 3 });
+      expect(onlyPairs.size).toBe(6);
+      const { index: _i, ...member } = fleet.server(fleet.indexOf('srv-p0003a') as number);
+      const { index: _j, ...same } = onlyPairs.server(onlyPairs.indexOf('srv-p0003a') as number);
+      expect(same).toEqual(member);
+    });
   });
 });

@@ -16,11 +16,13 @@ describe('parseFleetArgs', () => {
   it('takes the defaults for everything but --servers', () => {
     expect(parseFleetArgs(['--servers', '50'])).toEqual({
       servers: 50,
+      pairs: 0,
       resellers: FLEET_DEFAULTS.resellers,
       seed: FLEET_DEFAULTS.seed,
       speed: undefined,
       heartbeatSec: 10,
       failRate: 0,
+      keepAliveSec: 5,
       help: false,
     });
   });
@@ -37,8 +39,25 @@ describe('parseFleetArgs', () => {
         '--heartbeat=2.5',
         '--fail-rate',
         '0.05',
+        '--pairs=3',
+        '--keepalive',
+        '2',
       ]),
-    ).toEqual({ servers: 200, resellers: 4, seed: 42, speed: 60, heartbeatSec: 2.5, failRate: 0.05, help: false });
+    ).toEqual({
+      servers: 200,
+      pairs: 3,
+      resellers: 4,
+      seed: 42,
+      speed: 60,
+      heartbeatSec: 2.5,
+      failRate: 0.05,
+      keepAliveSec: 2,
+      help: false,
+    });
+  });
+
+  it('takes --pairs without --servers', () => {
+    expect(parseFleetArgs(['--pairs', '2'])).toMatchObject({ servers: 0, pairs: 2, keepAliveSec: 5 });
   });
 
   it('recognises --help without --servers', () => {
@@ -47,7 +66,10 @@ describe('parseFleetArgs', () => {
   });
 
   it.each([
-    [[], '--servers is required'],
+    [[], '--servers is required (or --pairs)'],
+    [['--pairs', '0'], '--pairs must be an integer between 1 and 100000 (got "0")'],
+    [['--pairs', '2', '--keepalive', '0'], '--keepalive must be a number > 0 and <= 3600'],
+    [['--pairs', '2', '--keepalive', 'often'], '--keepalive must be a number > 0 and <= 3600'],
     [['--servers', '0'], '--servers must be an integer between 1 and 1000000 (got "0")'],
     [['--servers', '1.5'], '--servers must be an integer'],
     [['--servers', 'ten'], '--servers must be an integer'],

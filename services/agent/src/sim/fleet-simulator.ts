@@ -3,14 +3,22 @@ import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/nats-co
 import { Subjects } from '@fleetwarden/contracts';
 import type { AgentProgressMessage, AgentUpdateCommand } from '@fleetwarden/execution-contracts';
 import type { ProductVersions } from '@fleetwarden/inventory-contracts';
+import {
+  DEFAULT_KEEPALIVE_INTERVAL_SEC,
+  type ReplicationState,
+  type ServiceState,
+} from '@fleetwarden/redundancy-contracts';
 import type { Clock } from '@fleetwarden/shared-domain';
 import { parseAgentCommand, type AgentCommandReply } from '../common/agent-jobs';
 import { AgentPublisher, buildHello } from '../common/agent-publisher';
 import { SimActionRegistry, type SimAction } from './control/sim-actions';
 import { SimControlHandler } from './control/sim-control.handler';
 import type { SimServerJobs, SimulatorControl } from './control/simulator-control';
-import { serverIdOf, withVersions, type FleetModel, type ServerProfile } from './fleet-data';
+import { withVersions, type FleetModel, type ServerProfile } from './fleet-data';
+import { PairConfigurator, type PairConfiguratorOptions } from './pair-configurator';
+import type { SimRedundancyService } from './pair-member';
 import { hash32 } from './prng';
+import { SimPairs, type SimPairStats, type SimPairView } from './sim-pairs';
 import { SimUpdates, type SimUpdateStats } from './sim-updates';
 import { TimerQueue } from './timer-queue';
 import { simFailingServerIds, type SimUpdatePhase } from './update-script';
@@ -56,7 +64,11 @@ export interface FleetSimulatorOptions {
   failRate?: number;
   agentVersion: string;
   logger: LoggerService;
-  /** Control actions (default: `stop`, `start`). */
+  /** Keep-alive interval of the pair members, clock seconds (default 5); also configured on each pair. */
+  keepAliveSec?: number;
+  /** Retries and timeout of `ConfigurePair` (real ms). */
+  configure?: Pick<PairConfiguratorOptions, 'retryInitialMs' | 'retryMaxMs' | 'timeoutMs'>;
+  /** Control actions (default: {@link DEFAULT_SIM_ACTIONS}). */
   actions?: readonly SimAction[];
   /** Check every message against its contract before sending it (default true). */
   validate?: boolean;
@@ -70,6 +82,8 @@ export interface FleetSimulatorStats {
   hellos: number;
   heartbeats: number;
   updates: SimUpdateStats;
+  /** Pairs, keep-alives sent, control requests received, pairs configured. */
+  pairs: SimPairStats;
 }
 
 /**
@@ -82,6 +96,10 @@ export interface FleetSimulatorStats {
  * of servers it does not run are ignored, and a silenced server does not answer. Updates run
  * through the phases of their `simUpdateScript`; progress goes through JetStream, and a server
  * that completes one reports its new versions.
+ *
+ * Members of redundancy pairs are virtual servers like the others, plus a keep-alive service
+ * ({@link SimPairs}): keep-alives on `<ns>.agent.<serverId>.keepalive`, control requests on one
+ * wildcard subscription `<ns>.agent.*.control`, and each pair configured through `ConfigurePair`.
  */
 export class FleetSimulator implements SimulatorControl {
   readonly subjects: Subjects;
@@ -93,9 +111,12 @@ export class FleetSimulator implements SimulatorControl {
   private readonly publisher: AgentPublisher;
   private readonly control: SimControlHandler;
   private readonly updates: SimUpdates;
+  private readonly configurator: PairConfigurator;
+  private readonly redundancy: SimPairs;
   /** Servers whose first update attempts fail (`--fail-rate`). */
   readonly failingServerIds: ReadonlySet<string>;
   private commands: Subscription | undefined;
+  private controlRequests: Subscription | undefined;
   private status: AsyncIterable<Status> | undefined;
   private greeted = 0;
   private hellos = 0;
@@ -116,7 +137,7 @@ export class FleetSimulator implements SimulatorControl {
     this.intervalMs = (heartbeatSec * 1000) / speed;
     this.agents = Array.from({ length: fleet.size }, (_, i) => ({
       index: i + 1,
-      serverId: serverIdOf(i + 1),
+      serverId: fleet.idOf(i + 1),
       online: false,
       needsHello: true,
       seq: 0,
@@ -156,6 +177,25 @@ export class FleetSimulator implements SimulatorControl {
       emit: (message) => this.emitProgress(message),
       installed: (serverId, components) => this.installed(serverId, components),
     });
+    this.configurator = new PairConfigurator({
+      connection,
+      subjects: this.subjects,
+      logger,
+      pairs: fleet.pairCount,
+      ...options.configure,
+    });
+    this.redundancy = new SimPairs({
+      fleet,
+      speed,
+      keepAliveSec: options.keepAliveSec ?? DEFAULT_KEEPALIVE_INTERVAL_SEC,
+      clock: options.clock,
+      queue: this.queue,
+      publisher: this.publisher,
+      configurator: this.configurator,
+      online: (id) => this.find(id)?.online ?? false,
+      greeted: (id) => (this.find(id)?.hellos ?? 0) > 0,
+      logger,
+    });
     this.registry = new SimActionRegistry(options.actions);
     this.control = new SimControlHandler(connection, this.subjects, this, this.registry, logger);
     this.allGreeted = new Promise((resolve) => (this.resolveAllGreeted = resolve));
@@ -171,18 +211,18 @@ export class FleetSimulator implements SimulatorControl {
     return `${this.subjects.namespace}.agent.*.cmd`;
   }
 
+  /** `<ns>.agent.*.control`: control requests to the pair members. */
+  get pairControlSubject(): string {
+    return `${this.subjects.namespace}.agent.*.control`;
+  }
+
   /** Starts listening for control messages and commands, and schedules every agent's first hello. */
   start(): void {
     this.control.start();
-    this.commands = this.options.connection.subscribe(this.commandSubject, {
-      callback: (err, msg) => {
-        if (err) {
-          this.options.logger.warn(`command subscription error: ${err.message}`, LOG_CONTEXT);
-          return;
-        }
-        this.onCommand(msg);
-      },
-    });
+    this.commands = this.subscribe(this.commandSubject, 'command', (msg) => this.onCommand(msg));
+    this.controlRequests = this.subscribe(this.pairControlSubject, 'control request', (msg) =>
+      this.onControlRequest(msg),
+    );
     this.watchConnection();
     const now = this.queue.time();
     this.startedAt = now;
@@ -190,11 +230,19 @@ export class FleetSimulator implements SimulatorControl {
       agent.online = true;
       this.schedule(agent, now + this.phase(agent));
     }
+    const { spec } = this.options.fleet;
+    const pairs =
+      this.redundancy.size > 0
+        ? `; ${this.redundancy.size} pair(s) (${this.redundancy.size * 2} of the servers): keep-alive every ` +
+          `${this.options.keepAliveSec ?? DEFAULT_KEEPALIVE_INTERVAL_SEC} s of clock time, configured through ` +
+          `${this.configurator.subject} once both members said hello`
+        : '';
     this.options.logger.log(
-      `simulating ${this.agents.length} servers of ${this.options.fleet.spec.resellers} resellers ` +
-        `(seed ${this.options.fleet.spec.seed}) on ${this.subjects.namespace}.agent.*: heartbeat every ` +
+      `simulating ${this.agents.length} servers of ${spec.resellers} resellers ` +
+        `(seed ${spec.seed}) on ${this.subjects.namespace}.agent.*: heartbeat every ` +
         `${this.options.heartbeatSec} s of clock time (${formatMs(this.intervalMs)} real at speed ${this.options.speed}); ` +
-        `control on ${this.controlSubject}; ${this.failingServerIds.size} server(s) fail their first update attempts`,
+        `control on ${this.controlSubject}; ${this.failingServerIds.size} server(s) fail their first update attempts` +
+        pairs,
       LOG_CONTEXT,
     );
   }
@@ -205,9 +253,12 @@ export class FleetSimulator implements SimulatorControl {
    */
   async stop(progressGraceMs = 2000): Promise<void> {
     this.queue.close();
+    this.configurator.stop();
     this.control.stop();
     this.commands?.unsubscribe();
     this.commands = undefined;
+    this.controlRequests?.unsubscribe();
+    this.controlRequests = undefined;
     (this.status as { stop?: () => void } | undefined)?.stop?.();
     this.status = undefined;
     for (const agent of this.agents) agent.online = false;
@@ -234,7 +285,13 @@ export class FleetSimulator implements SimulatorControl {
       hellos: this.hellos,
       heartbeats: this.heartbeats,
       updates: this.updates.stats(),
+      pairs: this.redundancy.stats(),
     };
+  }
+
+  /** Resolves once no `ConfigurePair` attempt runs or waits to be retried. */
+  whenPairsSettled(): Promise<void> {
+    return this.configurator.whenIdle();
   }
 
   /** A copy of one agent's state, by server id. */
@@ -283,6 +340,49 @@ export class FleetSimulator implements SimulatorControl {
 
   jobs(serverIds?: readonly string[]): Record<string, SimServerJobs> {
     return this.updates.jobs(serverIds);
+  }
+
+  isPairMember(serverId: string): boolean {
+    return this.redundancy.isMember(serverId);
+  }
+
+  setKeepAlive(serverId: string, sending: boolean): boolean {
+    return this.redundancy.setKeepAlive(serverId, sending);
+  }
+
+  setService(serverId: string, service: SimRedundancyService, state: ServiceState): boolean {
+    return this.redundancy.setService(serverId, service, state);
+  }
+
+  forceReplication(serverId: string, state: ReplicationState): boolean {
+    return this.redundancy.forceReplication(serverId, state);
+  }
+
+  pairs(pairIds?: readonly string[]): { pairs: Record<string, SimPairView>; unknown: string[] } {
+    return this.redundancy.view(pairIds);
+  }
+
+  private subscribe(subject: string, what: string, handle: (msg: Msg) => void): Subscription {
+    return this.options.connection.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err) {
+          this.options.logger.warn(`${what} subscription error: ${err.message}`, LOG_CONTEXT);
+          return;
+        }
+        handle(msg);
+      },
+    });
+  }
+
+  /** A control request to a pair member; a stopped member, or another simulator's server, does not answer. */
+  private onControlRequest(msg: Msg): void {
+    const serverId = msg.subject.split('.')[2];
+    if (!this.find(serverId)?.online) return;
+    const reply = this.redundancy.control(serverId, msg.string()) ?? {
+      ok: false,
+      error: `${serverId} is in no redundancy pair`,
+    };
+    if (msg.reply) msg.respond(JSON.stringify(reply));
   }
 
   private onCommand(msg: Msg): void {
@@ -403,6 +503,7 @@ export class FleetSimulator implements SimulatorControl {
     agent.seq = 0;
     agent.hellos++;
     this.hellos++;
+    if (agent.hellos === 1) this.redundancy.helloSent(agent.serverId);
     if (agent.hellos === 1 && ++this.greeted === this.agents.length) {
       this.options.logger.log(
         `all ${this.agents.length} agents said hello in ${formatMs(this.queue.time() - this.startedAt)}`,

@@ -5,6 +5,7 @@ import type { EventStore } from '@fleetwarden/eventstore';
 import type { EventEnvelope } from '@fleetwarden/messaging';
 import { UpdateTaskScheduled, UpdateTaskStarted } from '@fleetwarden/scheduling-contracts';
 import { executionTables, setTaskStatus, sql } from '../rollouts/execution-tables';
+import { pairsOf } from './pair-intake';
 import type { RolloutDriver } from '../rollouts/rollout-driver';
 
 interface TaskRow {
@@ -70,6 +71,7 @@ export class TaskIntake {
     const task = rows[0];
     // Retried by the consumer: another instance may still be storing the task.
     if (!task) throw new Error(`task ${d.taskId} started but its UpdateTaskScheduled has not been handled yet`);
+    const pairs = await pairsOf(this.store, this.schema, task.server_ids);
     const events = await this.driver.book.run(
       d.taskId,
       task.tenant,
@@ -90,6 +92,7 @@ export class TaskIntake {
                 // The rollout's own start (this instant, not the task's): the stagger is counted
                 // from when execution began, so the delivery lag never squeezes the first gap.
                 startedAt: this.clock.now().toISOString(),
+                pairs,
               },
             }
           : null,

@@ -7,6 +7,8 @@ export function executionTables(schema: string) {
     tasks: `${schema}.execution_tasks`,
     /** Whether each server's agent is connected, from the inventory events. */
     presence: `${schema}.execution_presence`,
+    /** Redundancy pairs and the member in control, from the redundancy events. */
+    pairs: `${schema}.execution_pairs`,
   };
 }
 
@@ -34,6 +36,13 @@ export async function ensureExecutionTables(store: EventStore, schema: string): 
     await tx.query(
       `CREATE INDEX IF NOT EXISTS execution_tasks_running ON ${t.tasks} (task_id) WHERE status = 'running'`,
     );
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${t.pairs} (
+      pair_id text PRIMARY KEY,
+      primary_server_id text NOT NULL,
+      secondary_server_id text NOT NULL,
+      active_server_id text NOT NULL,
+      position bigint NOT NULL
+    )`);
     await tx.query(`CREATE TABLE IF NOT EXISTS ${t.presence} (
       server_id text PRIMARY KEY,
       connected boolean NOT NULL,

@@ -17,6 +17,7 @@ import type { Clock } from '@fleetwarden/shared-domain';
 import { AgentDispatcher, updateCommandOf } from './agent-dispatcher';
 import { executionTables, setTaskStatus, sql } from './execution-tables';
 import { isRefusal, RolloutBook } from './rollout-book';
+import { SwitchoverRequests } from './switchover-requests';
 
 /** Name of the lock held by the one instance that drives the rollouts. */
 export const ROLLOUTS_LOCK = 'execution-rollouts';
@@ -42,6 +43,8 @@ export interface RolloutDriverOptions {
   dispatchConcurrency?: number;
   /** Tuning of the agent-progress consumer (concurrency default 64). */
   progress?: EventConsumerSettings;
+  /** First delay between two switchover requests of a pair, in real ms (default 1000). */
+  switchoverRetryMs?: number;
 }
 
 /** Driver counters, for health and benchmarks. */
@@ -110,7 +113,17 @@ export class RolloutDriver {
       this.afterAppend(taskId, events, state),
     );
     this.dispatcher = new AgentDispatcher(options.nc, options.subjects, options.requestTimeoutMs ?? 2000);
+    this.switchovers = new SwitchoverRequests({
+      nc: options.nc,
+      subjects: options.subjects,
+      logger: options.logger,
+      retryMs: options.switchoverRetryMs,
+    });
   }
+
+  private readonly switchovers: SwitchoverRequests;
+  /** `<taskId>:<pairId>` of the switchover requests in flight from this instance. */
+  private readonly requesting = new Set<string>();
 
   get isLeader(): boolean {
     return this.leading;
@@ -271,6 +284,9 @@ export class RolloutDriver {
           this.lastSent.delete(event.data.jobId);
           ended = true;
           break;
+        case 'SwitchoverRequested':
+          void this.switchover(taskId, event.data.pairId, event.data.toServerId, event.data.fromServerId);
+          break;
         case 'RolloutFinished':
           void setTaskStatus(this.options.store, this.options.schema, taskId, 'finished').catch((err) =>
             this.options.logger.error(`task ${taskId}: cannot mark finished: ${String(err)}`),
@@ -284,7 +300,48 @@ export class RolloutDriver {
     if (ended && state.status !== 'finished') this.wake();
   }
 
+  /** Asks for the switchover a rollout needs, then tells the rollout how it went. */
+  private async switchover(taskId: string, pairId: string, toServerId: string, fromServerId: string): Promise<void> {
+    const key = `${taskId}:${pairId}`;
+    if (this.requesting.has(key)) return;
+    this.requesting.add(key);
+    try {
+      await this.requestSwitchover(taskId, pairId, toServerId, fromServerId);
+    } finally {
+      this.requesting.delete(key);
+    }
+  }
+
+  private async requestSwitchover(
+    taskId: string,
+    pairId: string,
+    toServerId: string,
+    fromServerId: string,
+  ): Promise<void> {
+    const outcome = await this.switchovers.request(
+      pairId,
+      `update task ${taskId}: standby ${toServerId} is updated, ${fromServerId} is next`,
+    );
+    const now = this.options.clock.now().toISOString();
+    try {
+      await this.book.run(taskId, this.tenants.get(taskId) ?? null, () =>
+        outcome.kind === 'switched'
+          ? { type: 'RecordSwitchover', data: { pairId, activeServerId: toServerId, now } }
+          : { type: 'RecordSwitchoverRefused', data: { pairId, reason: outcome.reason, now } },
+      );
+    } catch (err) {
+      this.options.logger.error(`task ${taskId}: switchover outcome of pair ${pairId} not recorded: ${String(err)}`);
+    }
+    this.wake();
+  }
+
   private resend(taskId: string, state: RolloutState): void {
+    // A switchover asked for by a leader that died before the answer: ask again.
+    for (const pair of state.pairs) {
+      if (!pair.switchRequested || this.requesting.has(`${taskId}:${pair.pairId}`)) continue;
+      const standby = pair.activeServerId === pair.primaryServerId ? pair.secondaryServerId : pair.primaryServerId;
+      void this.switchover(taskId, pair.pairId, standby, pair.activeServerId);
+    }
     const resendMs = this.options.resendMs ?? 1000;
     const realNow = performance.now();
     for (const server of state.servers) {

@@ -24,7 +24,7 @@ export function executionTestConfig(env: ExecutionTestEnv): FleetwardenConfig {
     FLEETWARDEN_NAMESPACE: env.namespace,
     FLEETWARDEN_CLOCK_SPEED: String(env.clockSpeed ?? 1),
     ...(env.clockOrigin ? { FLEETWARDEN_CLOCK_ORIGIN: env.clockOrigin } : {}),
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
   });
 }
 
@@ -45,7 +45,12 @@ export async function startExecutionForTest(
 
   return startServiceApp(
     { name: EXECUTION_SERVICE_NAME, context: 'execution', module: ExecutionUnderTestModule },
-    { config: executionTestConfig(env), logger: new ConsoleLogger({ logLevels: ['fatal'] }) },
+    {
+      config: executionTestConfig(env),
+      logger: new ConsoleLogger({
+        logLevels: process.env.TEST_LOG_LEVEL ? ['fatal', 'error', 'warn', 'log'] : ['fatal'],
+      }),
+    },
   );
 }
 
@@ -57,7 +62,7 @@ export function executionRuntime(app: NestFastifyApplication): ExecutionRuntime 
 export async function appendForeignEvent(
   store: EventStore,
   streamId: string,
-  context: 'inventory' | 'scheduling',
+  context: 'inventory' | 'scheduling' | 'redundancy',
   type: string,
   data: Record<string, unknown>,
   reseller: string | null = null,

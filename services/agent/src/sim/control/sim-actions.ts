@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { formatPath } from '@fleetwarden/contracts';
 import { idSchema } from '@fleetwarden/inventory-contracts';
+import { REPLICATION_STATES } from '@fleetwarden/redundancy-contracts';
+import { SIM_REDUNDANCY_SERVICES } from '../pair-member';
+import type { SimPairView } from '../sim-pairs';
 import { SIM_UPDATE_PHASES } from '../update-script';
 import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
@@ -13,6 +16,12 @@ export interface SimActionResult {
   unknownServerIds?: string[];
   /** `jobs`: per server id, the update jobs it executed and the redeliveries it ignored. */
   jobs?: Record<string, SimServerJobs>;
+  /** Pair actions: listed servers this simulator runs that are in no pair. */
+  notPairMembers?: string[];
+  /** `pairs`: per pair id, its members' state and the control requests they received. */
+  pairs?: Record<string, SimPairView>;
+  /** `pairs`: listed pair ids this simulator does not run. */
+  unknownPairIds?: string[];
 }
 
 /** Reply to a control request (when it has a reply subject). */
@@ -58,6 +67,24 @@ export function forEachServer(
   let affected = 0;
   for (const serverId of known) if (change(serverId)) affected++;
   return unknown.length > 0 ? { affected, unknownServerIds: unknown } : { affected };
+}
+
+/**
+ * Like {@link forEachServer} for the members of redundancy pairs: listed servers that are in no
+ * pair are not changed and come back as `notPairMembers`.
+ */
+export function forEachPairMember(
+  serverIds: readonly string[],
+  sim: SimulatorControl,
+  change: (serverId: string) => boolean,
+): SimActionResult {
+  const others: string[] = [];
+  const result = forEachServer(serverIds, sim, (id) => {
+    if (sim.isPairMember(id)) return change(id);
+    others.push(id);
+    return false;
+  });
+  return others.length > 0 ? { ...result, notPairMembers: others } : result;
 }
 
 /** `stop`: the listed virtual agents go silent (a disconnect: no heartbeats, no messages). */
@@ -107,12 +134,78 @@ export const jobsAction = defineSimAction({
   },
 });
 
+/** `keepalive-stop`: the keep-alive service of the listed pair members stops sending; their peers report `peerReachable: false`. */
+export const keepAliveStopAction = defineSimAction({
+  name: 'keepalive-stop',
+  description: 'The keep-alive service of the listed pair members stops sending keep-alives.',
+  schema: serverIdsMessage('keepalive-stop'),
+  run: (message, sim) => forEachPairMember(message.serverIds, sim, (id) => sim.setKeepAlive(id, false)),
+});
+
+/** `keepalive-start`: the keep-alive service of the listed pair members sends again. */
+export const keepAliveStartAction = defineSimAction({
+  name: 'keepalive-start',
+  description: 'The keep-alive service of the listed pair members sends keep-alives again.',
+  schema: serverIdsMessage('keepalive-start'),
+  run: (message, sim) => forEachPairMember(message.serverIds, sim, (id) => sim.setKeepAlive(id, true)),
+});
+
+const serviceSchema = z.enum(SIM_REDUNDANCY_SERVICES);
+
+/** `service-down`: the listed members report `service` down (`keep-alive` down also stops their keep-alives). */
+export const serviceDownAction = defineSimAction({
+  name: 'service-down',
+  description: 'The listed pair members report `service` (switching, ip-phone, keep-alive) down.',
+  schema: serverIdsMessage('service-down').extend({ service: serviceSchema }),
+  run: (message, sim) => forEachPairMember(message.serverIds, sim, (id) => sim.setService(id, message.service, 'down')),
+});
+
+/** `service-up`: the listed members report `service` up again. */
+export const serviceUpAction = defineSimAction({
+  name: 'service-up',
+  description: 'The listed pair members report `service` (switching, ip-phone, keep-alive) up.',
+  schema: serverIdsMessage('service-up').extend({ service: serviceSchema }),
+  run: (message, sim) => forEachPairMember(message.serverIds, sim, (id) => sim.setService(id, message.service, 'up')),
+});
+
+/** `replication`: the listed members report `state` as their replication until their next control request. */
+export const replicationAction = defineSimAction({
+  name: 'replication',
+  description: 'The listed pair members report `state` as their replication until their next control request.',
+  schema: serverIdsMessage('replication').extend({ state: z.enum(REPLICATION_STATES) }),
+  run: (message, sim) => forEachPairMember(message.serverIds, sim, (id) => sim.forceReplication(id, message.state)),
+});
+
+/** `pairs`: each pair's members' current state and the control requests they received. */
+export const pairsAction = defineSimAction({
+  name: 'pairs',
+  description: "Lists each pair's configuration, its members' state and the control requests they received.",
+  schema: z
+    .object({
+      action: z.literal('pairs'),
+      pairIds: z.array(idSchema).min(1, 'must list at least one pair id').max(100_000).optional(),
+    })
+    .strict(),
+  run: (message, sim) => {
+    const { pairs, unknown } = sim.pairs(message.pairIds);
+    const result: SimActionResult = { affected: Object.keys(pairs).length, pairs };
+    if (unknown.length > 0) result.unknownPairIds = unknown;
+    return result;
+  },
+});
+
 /** The actions every simulator understands. */
 export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
   stopAction,
   startAction,
   scriptFailuresAction,
   jobsAction,
+  keepAliveStopAction,
+  keepAliveStartAction,
+  serviceDownAction,
+  serviceUpAction,
+  replicationAction,
+  pairsAction,
 ] as SimAction[];
 
 const envelopeSchema = z.object({ action: z.string().min(1) });

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import type { ReplicationState, ServiceState } from '@fleetwarden/redundancy-contracts';
+import type { SimRedundancyService } from '../pair-member';
+import type { SimPairView } from '../sim-pairs';
 import {
   defineSimAction,
   forEachServer,
@@ -9,9 +12,55 @@ import {
 import type { SimUpdatePhase } from '../update-script';
 import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
+const ALL_ACTIONS = [
+  'jobs',
+  'keepalive-start',
+  'keepalive-stop',
+  'pairs',
+  'replication',
+  'script-failures',
+  'service-down',
+  'service-up',
+  'start',
+  'stop',
+];
+
 class FakeSimulator implements SimulatorControl {
-  readonly online = new Set(['srv-00001', 'srv-00002', 'srv-00003']);
+  readonly online = new Set(['srv-00001', 'srv-00002', 'srv-00003', 'srv-p0001a', 'srv-p0001b']);
   readonly all = new Set(this.online);
+  readonly members = new Set(['srv-p0001a', 'srv-p0001b']);
+  readonly keepAliveStopped = new Set<string>();
+  readonly services = new Map<string, ServiceState>();
+  readonly forced = new Map<string, ReplicationState>();
+  readonly pairView = { pairId: 'pair-0001' } as SimPairView;
+
+  isPairMember(id: string) {
+    return this.members.has(id);
+  }
+  setKeepAlive(id: string, sending: boolean) {
+    if (this.keepAliveStopped.has(id) === !sending) return false;
+    if (sending) this.keepAliveStopped.delete(id);
+    else this.keepAliveStopped.add(id);
+    return true;
+  }
+  setService(id: string, service: SimRedundancyService, state: ServiceState) {
+    const key = `${id}:${service}`;
+    if ((this.services.get(key) ?? 'up') === state) return false;
+    this.services.set(key, state);
+    return true;
+  }
+  forceReplication(id: string, state: ReplicationState) {
+    if (this.forced.get(id) === state) return false;
+    this.forced.set(id, state);
+    return true;
+  }
+  pairs(pairIds?: readonly string[]) {
+    const ids = pairIds ?? ['pair-0001'];
+    return {
+      pairs: Object.fromEntries(ids.filter((id) => id === 'pair-0001').map((id) => [id, this.pairView])),
+      unknown: ids.filter((id) => id !== 'pair-0001'),
+    };
+  }
 
   resolve(serverIds: readonly string[]) {
     const unique = [...new Set(serverIds)];
@@ -58,8 +107,8 @@ describe('SimActionRegistry', () => {
   const registry = new SimActionRegistry();
   beforeEach(() => (sim = new FakeSimulator()));
 
-  it('knows stop, start, script-failures and jobs', () => {
-    expect(registry.names()).toEqual(['jobs', 'script-failures', 'start', 'stop']);
+  it('knows the update, presence and redundancy actions', () => {
+    expect(registry.names()).toEqual(ALL_ACTIONS);
   });
 
   describe('stop', () => {
@@ -69,7 +118,7 @@ describe('SimActionRegistry', () => {
         action: 'stop',
         affected: 2,
       });
-      expect([...sim.online]).toEqual(['srv-00003']);
+      expect([...sim.online]).toEqual(['srv-00003', 'srv-p0001a', 'srv-p0001b']);
       expect(registry.handle({ action: 'stop', serverIds: ['srv-00001', 'srv-00001'] }, sim)).toMatchObject({
         affected: 0,
       });
@@ -142,14 +191,98 @@ describe('SimActionRegistry', () => {
     });
   });
 
+  describe('keepalive-stop and keepalive-start', () => {
+    it('stop and start the keep-alives of pair members only', () => {
+      expect(
+        registry.handle({ action: 'keepalive-stop', serverIds: ['srv-p0001a', 'srv-00001', 'srv-09999'] }, sim),
+      ).toEqual({
+        ok: true,
+        action: 'keepalive-stop',
+        affected: 1,
+        unknownServerIds: ['srv-09999'],
+        notPairMembers: ['srv-00001'],
+      });
+      expect([...sim.keepAliveStopped]).toEqual(['srv-p0001a']);
+      expect(registry.handle({ action: 'keepalive-stop', serverIds: ['srv-p0001a'] }, sim)).toMatchObject({
+        affected: 0,
+      });
+      expect(registry.handle({ action: 'keepalive-start', serverIds: ['srv-p0001a', 'srv-p0001b'] }, sim)).toEqual({
+        ok: true,
+        action: 'keepalive-start',
+        affected: 1,
+      });
+      expect(sim.keepAliveStopped.size).toBe(0);
+    });
+  });
+
+  describe('service-down and service-up', () => {
+    it('set the reported state of the named service', () => {
+      expect(registry.handle({ action: 'service-down', serverIds: ['srv-p0001b'], service: 'ip-phone' }, sim)).toEqual({
+        ok: true,
+        action: 'service-down',
+        affected: 1,
+      });
+      expect(sim.services.get('srv-p0001b:ip-phone')).toBe('down');
+      expect(
+        registry.handle({ action: 'service-up', serverIds: ['srv-p0001b'], service: 'ip-phone' }, sim),
+      ).toMatchObject({ ok: true, affected: 1 });
+      expect(sim.services.get('srv-p0001b:ip-phone')).toBe('up');
+    });
+
+    it.each([
+      [{ action: 'service-down', serverIds: ['srv-p0001a'] }, 'service:'],
+      [{ action: 'service-down', serverIds: ['srv-p0001a'], service: 'dns' }, 'service:'],
+      [{ action: 'service-up', serverIds: [], service: 'switching' }, 'serverIds: must list at least one server id'],
+    ])('refuses %j naming the field', (message, error) => {
+      const reply = registry.handle(message, sim);
+      expect(reply.ok === false && reply.error).toContain(error);
+      expect(sim.services.size).toBe(0);
+    });
+  });
+
+  describe('replication', () => {
+    it('forces the reported replication state', () => {
+      expect(
+        registry.handle({ action: 'replication', serverIds: ['srv-p0001b'], state: 'synchronizing' }, sim),
+      ).toEqual({ ok: true, action: 'replication', affected: 1 });
+      expect(sim.forced.get('srv-p0001b')).toBe('synchronizing');
+    });
+
+    it('refuses an unknown state', () => {
+      expect(registry.handle({ action: 'replication', serverIds: ['srv-p0001b'], state: 'done' }, sim)).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('state:'),
+      });
+    });
+  });
+
+  describe('pairs', () => {
+    it('lists every pair, or the named ones with the unknown ids', () => {
+      expect(registry.handle({ action: 'pairs' }, sim)).toEqual({
+        ok: true,
+        action: 'pairs',
+        affected: 1,
+        pairs: { 'pair-0001': sim.pairView },
+      });
+      expect(registry.handle({ action: 'pairs', pairIds: ['pair-0001', 'pair-0009'] }, sim)).toEqual({
+        ok: true,
+        action: 'pairs',
+        affected: 1,
+        pairs: { 'pair-0001': sim.pairView },
+        unknownPairIds: ['pair-0009'],
+      });
+      expect(registry.handle({ action: 'pairs', pairIds: 'pair-0001' }, sim)).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('pairIds:'),
+      });
+    });
+  });
+
   it.each([
     [null, 'invalid control message: (root):'],
     ['stop', 'invalid control message'],
     [{ serverIds: ['srv-00001'] }, 'invalid control message: action:'],
-    [
-      { action: 'explode', serverIds: ['srv-00001'] },
-      'unknown action "explode" (known: jobs, script-failures, start, stop)',
-    ],
+    [{ action: 'explode', serverIds: ['srv-00001'] }, `unknown action "explode" (known: ${ALL_ACTIONS.join(', ')})`],
     [{ action: 'stop' }, 'invalid "stop" message: serverIds:'],
     [{ action: 'stop', serverIds: [] }, 'serverIds: must list at least one server id'],
     [{ action: 'stop', serverIds: 'srv-00001' }, 'serverIds:'],
@@ -159,33 +292,33 @@ describe('SimActionRegistry', () => {
     const reply = registry.handle(message, sim);
     expect(reply.ok).toBe(false);
     expect(reply.ok === false && reply.error).toContain(error);
-    expect(sim.online.size).toBe(3);
+    expect(sim.online.size).toBe(5);
   });
 
   it('takes new actions with their own message shape', () => {
     const seen: string[] = [];
-    const replication = defineSimAction({
-      name: 'replication',
+    const flap = defineSimAction({
+      name: 'flap',
       description: 'test action',
-      schema: serverIdsMessage('replication').extend({ state: z.enum(['synchronizing', 'updated']) }),
+      schema: serverIdsMessage('flap').extend({ state: z.enum(['synchronizing', 'updated']) }),
       run: (message, s): SimActionResult =>
         forEachServer(message.serverIds, s, (id) => {
           seen.push(`${id}:${message.state}`);
           return true;
         }),
     });
-    const extended = new SimActionRegistry().register(replication);
-    expect(extended.names()).toEqual(['jobs', 'replication', 'script-failures', 'start', 'stop']);
-    expect(extended.handle({ action: 'replication', serverIds: ['srv-00001'], state: 'updated' }, sim)).toEqual({
+    const extended = new SimActionRegistry().register(flap);
+    expect(extended.names()).toEqual([...ALL_ACTIONS, 'flap'].sort());
+    expect(extended.handle({ action: 'flap', serverIds: ['srv-00001'], state: 'updated' }, sim)).toEqual({
       ok: true,
-      action: 'replication',
+      action: 'flap',
       affected: 1,
     });
     expect(seen).toEqual(['srv-00001:updated']);
-    expect(extended.handle({ action: 'replication', serverIds: ['srv-00001'], state: 'x' }, sim)).toMatchObject({
+    expect(extended.handle({ action: 'flap', serverIds: ['srv-00001'], state: 'x' }, sim)).toMatchObject({
       ok: false,
     });
-    expect(() => extended.register(replication)).toThrow('registered twice');
+    expect(() => extended.register(flap)).toThrow('registered twice');
   });
 
   it('turns a failing action into an error reply', () => {
