@@ -54,7 +54,8 @@ export class KeepAliveMonitor {
   readonly book: PairBook;
   private subscription: Subscription | null = null;
   private readonly members = new Map<string, Membership>();
-  private readonly pairs = new Set<string>();
+  /** Pairs watched, with the clock time (ms) since when: a member's grace before its first keep-alive. */
+  private readonly pairs = new Map<string, number>();
   private readonly lastKeepAlive = new Map<string, number>();
   private readonly lastCorrection = new Map<string, number>();
   private readonly rejections = new Map<string, number>();
@@ -100,7 +101,7 @@ export class KeepAliveMonitor {
   watch(pair: { pairId: string; primaryServerId: string; secondaryServerId: string }): void {
     this.members.set(pair.primaryServerId, { pairId: pair.pairId, role: 'primary' });
     this.members.set(pair.secondaryServerId, { pairId: pair.pairId, role: 'secondary' });
-    this.pairs.add(pair.pairId);
+    if (!this.pairs.has(pair.pairId)) this.pairs.set(pair.pairId, this.options.clock.now().getTime());
   }
 
   private async reloadMembers(): Promise<void> {
@@ -110,9 +111,10 @@ export class KeepAliveMonitor {
         `SELECT server_id, pair_id, role FROM ${t.members}`,
       ),
     );
+    const now = this.options.clock.now().getTime();
     for (const row of rows) {
       this.members.set(row.server_id, { pairId: row.pair_id, role: row.role });
-      this.pairs.add(row.pair_id);
+      if (!this.pairs.has(row.pair_id)) this.pairs.set(row.pair_id, now);
     }
   }
 
@@ -191,12 +193,12 @@ export class KeepAliveMonitor {
     const started = performance.now();
     const nowMs = this.options.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
-    const lastOf = (serverId: string | undefined): string => {
-      const at = (serverId && this.lastKeepAlive.get(serverId)) || this.startedAt;
-      return new Date(at).toISOString();
-    };
+    // Before its first keep-alive, a member counts from when it began to be watched (a pair just
+    // configured, or this instance just took the lead), never from an earlier time.
+    const lastOf = (serverId: string, since: number): string =>
+      new Date(Math.max(this.lastKeepAlive.get(serverId) ?? 0, since, this.startedAt)).toISOString();
     await Promise.all(
-      [...this.pairs].map(async (pairId) => {
+      [...this.pairs].map(async ([pairId, since]) => {
         try {
           await this.book.run(pairId, null, (state) => {
             if (!state.exists || !state.config) return null;
@@ -207,8 +209,8 @@ export class KeepAliveMonitor {
                 pairId,
                 now,
                 lastKeepAliveAt: {
-                  primary: lastOf(state.config.primaryServerId),
-                  secondary: lastOf(state.config.secondaryServerId),
+                  primary: lastOf(state.config.primaryServerId, since),
+                  secondary: lastOf(state.config.secondaryServerId, since),
                 },
                 switchId: randomUUID(),
               },
