@@ -9,6 +9,7 @@ import {
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
+import { InventoryRuntime } from './inventory-runtime';
 import { startInventoryForTest } from './testing/inventory-test.harness';
 
 const operator = { role: 'operator', actor: 'operator:alice' };
@@ -137,6 +138,43 @@ describe('inventory commands (NATS, PostgreSQL)', () => {
     });
   });
 
+  it('refuse configuration changes on the inactive member of a redundancy pair, until a switch makes it active', async () => {
+    for (const serverId of ['s-p1', 's-p2']) await send('RegisterServer', registration(serverId, 'ra'));
+    const redundancy = (type: string, data: Record<string, unknown>) =>
+      store.append('pair-p1', [
+        {
+          eventId: crypto.randomUUID(),
+          type,
+          data,
+          metadata: {
+            correlationId: crypto.randomUUID(),
+            causationId: null,
+            actor: 'test',
+            reseller: 'ra',
+            occurredAt: new Date().toISOString(),
+            context: 'redundancy',
+          },
+        },
+      ]);
+    await redundancy('PairConfigured', { pairId: 'p1', primaryServerId: 's-p1', secondaryServerId: 's-p2' });
+    const roles = app.get(InventoryRuntime, { strict: false }).pairRoles;
+    const refusedOn = async (serverId: string) => {
+      // Wait until the inventory's view of the pair caught up, then try once.
+      for (let i = 0; i < 200 && (await roles.inactiveMemberOf(serverId)) === null; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return (await failure('SetServerStage', { serverId, stage: 'beta' })).code;
+    };
+    expect(await refusedOn('s-p2')).toBe('SERVER.INACTIVE_PAIR_MEMBER');
+    await expect(send('SetServerStage', { serverId: 's-p1', stage: 'beta' })).resolves.toEqual({
+      serverId: 's-p1',
+      stage: 'beta',
+    });
+    await redundancy('ControlSwitched', { pairId: 'p1', to: 'secondary', from: 'primary' });
+    expect(await refusedOn('s-p1')).toBe('SERVER.INACTIVE_PAIR_MEMBER');
+    expect(await stream('server-s-p2')).not.toContain('ServerStageChanged');
+  });
+
   describe('groups', () => {
     it('of a reseller hold only its own live servers', async () => {
       await send('RegisterServer', registration('s-a3', 'ra'));
@@ -229,7 +267,7 @@ describe('inventory commands (NATS, PostgreSQL)', () => {
   });
 
   it('appends only events that match their published contract', async () => {
-    const { events } = await store.readAll({ limit: 10_000 });
+    const events = (await store.readAll({ limit: 10_000 })).events.filter((e) => e.metadata.context === 'inventory');
     expect(events.length).toBeGreaterThan(10);
     for (const e of events) {
       const contract = INVENTORY_EVENTS.find((c) => c.type === e.type);

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@fleetwarden/contracts';
-import type { EventStore } from '@fleetwarden/eventstore';
+import type { EventStore, Subscription } from '@fleetwarden/eventstore';
 import {
   CLOCK,
   CommandExecutor,
@@ -21,6 +21,7 @@ import {
 } from '@fleetwarden/platform';
 import type { Clock } from '@fleetwarden/shared-domain';
 import { AgentIntake } from './agent-intake/agent-intake';
+import { PairRoles } from './pair-roles/pair-roles';
 import { PresenceLeadership } from './presence/presence-leadership';
 import { PresenceTable } from './presence/presence-table';
 import { PresenceTracker } from './presence/presence-tracker';
@@ -47,6 +48,8 @@ export interface InventoryServiceOptions {
 export class InventoryRuntime implements OnApplicationBootstrap, OnModuleDestroy {
   readonly intake: AgentIntake;
   readonly presence: PresenceLeadership;
+  readonly pairRoles: PairRoles;
+  private pairRolesProjection: Subscription | null = null;
 
   constructor(
     readonly directory: ServerDirectory,
@@ -59,6 +62,7 @@ export class InventoryRuntime implements OnApplicationBootstrap, OnModuleDestroy
     @Inject(PLATFORM_CONFIG) private readonly config: FleetwardenConfig,
     @Optional() @Inject(INVENTORY_SERVICE_OPTIONS) options: InventoryServiceOptions | null,
   ) {
+    this.pairRoles = new PairRoles(store, config.dbSchema);
     this.intake = new AgentIntake({
       nc,
       subjects,
@@ -98,12 +102,15 @@ export class InventoryRuntime implements OnApplicationBootstrap, OnModuleDestroy
   async onApplicationBootstrap(): Promise<void> {
     // Every instance makes sure the table exists, so that readers never find it missing.
     await new PresenceTable(this.store, this.config.dbSchema).ensure();
+    await this.pairRoles.ensure();
+    this.pairRolesProjection = this.pairRoles.run();
     this.directory.start();
     this.intake.start();
     this.presence.start();
   }
 
   async onModuleDestroy(): Promise<void> {
+    await this.pairRolesProjection?.stop();
     await this.intake.stop();
     await this.presence.stop();
     await this.directory.stop();

@@ -6,6 +6,7 @@ export const InventoryErrorCode = {
   ServerAlreadyRegistered: 'SERVER.ALREADY_REGISTERED',
   ServerDecommissioned: 'SERVER.DECOMMISSIONED',
   ServerIdMismatch: 'SERVER.ID_MISMATCH',
+  ServerInactivePairMember: 'SERVER.INACTIVE_PAIR_MEMBER',
   GroupNotFound: 'GROUP.NOT_FOUND',
   GroupAlreadyExists: 'GROUP.ALREADY_EXISTS',
   GroupIdMismatch: 'GROUP.ID_MISMATCH',
@@ -32,6 +33,14 @@ export const serverIdMismatch = (expected: string, actual: string) =>
     InventoryErrorCode.ServerIdMismatch,
     `Command for server ${actual} sent to the stream of server ${expected}`,
     { details: { expected, actual } },
+  );
+
+export const serverInactivePairMember = (serverId: string, pairId: string) =>
+  new ConflictError(
+    InventoryErrorCode.ServerInactivePairMember,
+    `Server ${serverId} is the inactive member of redundancy pair ${pairId}: its configuration cannot change ` +
+      '(redundancy settings excepted); switch the pair over first',
+    { details: { serverId, pairId } },
   );
 
 export const groupNotFound = (groupId: string) =>

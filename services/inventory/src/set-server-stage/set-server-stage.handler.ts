@@ -6,12 +6,19 @@ import { serverDecider } from '@fleetwarden/inventory-domain';
 import type { JetStreamCommandContext } from '@fleetwarden/messaging';
 import { authorize, CommandExecutor } from '@fleetwarden/platform';
 import { executeGuarded } from '../common/guarded-execution';
+import { InventoryRuntime } from '../inventory-runtime';
 import { serverGuard } from '../common/server-guard';
 
-/** `SetServerStage`: moves a server image to another stage. */
+/**
+ * `SetServerStage`: moves a server image to another stage. Refused on the inactive member of a
+ * redundancy pair (a configuration change; the redundancy service keeps its own settings).
+ */
 @Controller()
 export class SetServerStageHandler {
-  constructor(private readonly executor: CommandExecutor) {}
+  constructor(
+    private readonly executor: CommandExecutor,
+    private readonly runtime: InventoryRuntime,
+  ) {}
 
   @MessagePattern(SetServerStage.name)
   async handle(
@@ -20,12 +27,13 @@ export class SetServerStageHandler {
   ): Promise<{ serverId: string; stage: Stage }> {
     const data = parseOrThrow(SetServerStage.request, payload, `${SetServerStage.name} request`);
     const caller = authorize(ctx.getMeta(), SetServerStage.name);
+    const inactiveMemberOf = await this.runtime.pairRoles.inactiveMemberOf(data.serverId);
     const result = await executeGuarded(
       this.executor,
       {
         streamId: serverStreamId(data.serverId),
         decider: serverDecider,
-        command: { type: 'SetServerStage', data },
+        command: { type: 'SetServerStage', data, resolved: { inactiveMemberOf } },
         meta: caller.meta,
         context: 'inventory',
         resellerOf: (s) => s.reseller?.id ?? null,

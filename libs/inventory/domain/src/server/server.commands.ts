@@ -67,6 +67,8 @@ export interface MarkDisconnected {
 export interface SetServerStage {
   type: 'SetServerStage';
   data: { serverId: string; stage: Stage };
+  /** The redundancy pair of which the server is the inactive (standby) member, if any. */
+  resolved?: { inactiveMemberOf: string | null };
 }
 
 export interface DecommissionServer {

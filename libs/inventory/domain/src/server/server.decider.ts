@@ -1,5 +1,11 @@
 import { assertNever, type Decider } from '@fleetwarden/shared-domain';
-import { serverAlreadyRegistered, serverDecommissioned, serverIdMismatch, serverNotFound } from '../inventory.errors';
+import {
+  serverAlreadyRegistered,
+  serverDecommissioned,
+  serverIdMismatch,
+  serverInactivePairMember,
+  serverNotFound,
+} from '../inventory.errors';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_SEC,
   type HostConfig,
@@ -92,6 +98,8 @@ export function decideServer(command: ServerCommand, state: ServerState): Server
     }
     case 'SetServerStage': {
       requireActive(state, serverId);
+      const pairId = command.resolved?.inactiveMemberOf ?? null;
+      if (pairId !== null) throw serverInactivePairMember(serverId, pairId);
       const previousStage = state.stage ?? command.data.stage;
       if (previousStage === command.data.stage) return [];
       return [{ type: 'ServerStageChanged', data: { serverId, stage: command.data.stage, previousStage } }];

@@ -211,6 +211,13 @@ describe('server', () => {
         .then([{ type: 'ServerStageChanged', data: { serverId, stage: 'beta', previousStage: 'production' } }]);
     });
 
+    it('refuses a stage change on the inactive member of a redundancy pair', () => {
+      spec
+        .given(helloed)
+        .when({ type: 'SetServerStage', data: { serverId, stage: 'beta' }, resolved: { inactiveMemberOf: 'pair-1' } })
+        .thenThrows('SERVER.INACTIVE_PAIR_MEMBER');
+    });
+
     it('records nothing when the stage is already the one asked for', () => {
       spec
         .given(helloed)
