@@ -27,6 +27,8 @@ describe('npm run bench -- --quick', () => {
       'gateway.servers.first50',
       'gateway.tasks.first50',
       'inventory.heartbeats',
+      'redundancy.keepalive10k',
+      'redundancy.keepalive10k.lag',
       'relay.publish',
       'scheduling.task10k.accept',
     ]);

@@ -3,6 +3,7 @@ import { eventStoreBenchmarks, pgliteTarget, postgresTarget } from './eventstore
 import { gatewayBenchmarks } from './gateway.bench';
 import { printTable, writeResults, type BenchResult, type Benchmark } from './harness';
 import { inventoryBenchmarks } from './inventory.bench';
+import { redundancyBenchmarks } from './redundancy.bench';
 import { relayBenchmarks } from './relay.bench';
 import { taskBenchmarks } from './tasks.bench';
 
@@ -20,6 +21,7 @@ const benchmarks: Benchmark[] = [
   ...gatewayBenchmarks({ databaseUrl, natsUrl }),
   ...inventoryBenchmarks({ databaseUrl, natsUrl }),
   ...taskBenchmarks({ databaseUrl, natsUrl }),
+  ...redundancyBenchmarks({ databaseUrl, natsUrl }),
 ];
 
 async function main(): Promise<void> {

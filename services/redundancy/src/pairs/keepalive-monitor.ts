@@ -39,7 +39,7 @@ export interface KeepAliveMonitorStats {
   keepAlives: number;
   rejected: number;
   evaluations: number;
-  /** p99 of the time from a due evaluation to its decision, in real ms, over the last pass. */
+  /** How long the last evaluation pass over every pair took, in real ms. */
   lastPassMs: number;
 }
 
