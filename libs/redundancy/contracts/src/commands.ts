@@ -9,6 +9,7 @@ import {
   memberRoleSchema,
   notificationTargetSchema,
 } from './shared';
+import { HA_MAX_COMPONENTS, HA_MIN_COMPONENTS, haComponentSchema, haHealthReportSchema } from './ha-shared';
 
 /** Configures (or reconfigures) a primary/secondary pair of the caller's tenant. */
 export const ConfigurePair = defineCommand({
@@ -51,3 +52,32 @@ export const ManualSwitchover = defineCommand({
 });
 
 export const REDUNDANCY_COMMANDS = [ConfigurePair, SetAutoFailover, ManualSwitchover] as const;
+
+/** Configures (or reconfigures) an HA cluster of the caller's tenant: its servers and load balancers. */
+export const ConfigureHaCluster = defineCommand({
+  context: 'redundancy',
+  name: 'ConfigureHaCluster',
+  description:
+    "Configures or reconfigures an HA cluster: 2-20 components (servers and load balancers), each on its own server, with the address its messaging is reached at. Refused: a server twice, unknown servers or servers outside the caller's tenant, the id of a redundancy pair. Stream `ha-cluster-<clusterId>`.",
+  request: z.object({
+    clusterId: idSchema,
+    components: z.array(haComponentSchema).min(HA_MIN_COMPONENTS).max(HA_MAX_COMPONENTS),
+  }),
+  reply: z.object({ clusterId: idSchema, components: z.array(haComponentSchema) }),
+});
+
+/**
+ * Runs the HA health check of a cluster (or of a redundancy pair's two members) and replies the
+ * report it recorded.
+ */
+export const RunHaHealthCheck = defineCommand({
+  context: 'redundancy',
+  name: 'RunHaHealthCheck',
+  description:
+    "Asks every component's agent (`ha-check` on `<ns>.agent.<serverId>.control`) for its messaging round trip to every other component and reads its clock; records and replies the report: one messaging row per ordered pair of components (OK, SLOW, NO_CONNECTION, COMPONENT_DOWN) and one clock row per component (CLOCK_OK, CLOCK_SKEW at one minute or more, CLOCK_UNKNOWN), each with a recommendation. `clusterId` may be a redundancy pair's id: its two members, as servers. A repeated idempotency key replies the first check without running it again.",
+  request: z.object({ clusterId: idSchema }),
+  reply: haHealthReportSchema,
+});
+
+/** The HA cluster commands, in catalogue order. */
+export const HA_CLUSTER_COMMANDS = [ConfigureHaCluster, RunHaHealthCheck] as const;

@@ -8,6 +8,7 @@ import {
   replicationStateSchema,
   serviceStateSchema,
 } from './shared';
+import { haComponentSchema, haHealthReportSchema } from './ha-shared';
 
 const seconds = z.number().positive();
 
@@ -171,3 +172,34 @@ type EventOf<C> = C extends { type: infer T } ? { type: T; data: DataOf<C> } : n
 
 /** The `{ type, data }` union of a pair stream's events. */
 export type PairEventContract = EventOf<(typeof REDUNDANCY_EVENTS)[number]>;
+
+/** An HA cluster was configured (or reconfigured). */
+export const HaClusterConfigured = defineEvent({
+  context: 'redundancy',
+  type: 'HaClusterConfigured',
+  version: 1,
+  description:
+    'An HA cluster was configured or reconfigured: its components (servers and load balancers) and the address of each. Stream `ha-cluster-<clusterId>`.',
+  schema: z.object({
+    clusterId: idSchema,
+    components: z.array(haComponentSchema),
+    tenant: idSchema.nullable().describe('Reseller of the components; null when an operator configured it.'),
+    configuredBy: z.string().min(1).max(200),
+  }),
+});
+
+/** An HA health check ran: the messaging between every two components and each component's clock. */
+export const HaHealthChecked = defineEvent({
+  context: 'redundancy',
+  type: 'HaHealthChecked',
+  version: 1,
+  description:
+    "An HA health check ran: one messaging row per ordered pair of components (`OK` with the transfer time, `SLOW`, `NO_CONNECTION`, `COMPONENT_DOWN`) and one clock row per component (`CLOCK_OK`, `CLOCK_SKEW` when it differs by a minute or more, `CLOCK_UNKNOWN`), each with a recommendation. Stream `ha-cluster-<clusterId>` (for a pair: the pair's checks only).",
+  schema: haHealthReportSchema.extend({ by: z.string().min(1).max(200) }),
+});
+
+/** The events of an HA cluster stream (`ha-cluster-<clusterId>`), in catalogue order. */
+export const HA_CLUSTER_EVENTS = [HaClusterConfigured, HaHealthChecked] as const;
+
+/** The `{ type, data }` union of an HA cluster stream's events. */
+export type HaClusterEventContract = EventOf<(typeof HA_CLUSTER_EVENTS)[number]>;

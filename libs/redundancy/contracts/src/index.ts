@@ -2,3 +2,4 @@ export * from './shared';
 export * from './events';
 export * from './commands';
 export * from './agent-messages';
+export * from './ha-shared';

@@ -4,3 +4,4 @@ export * from './pair/pair.commands';
 export * from './pair/pair.events';
 export * from './pair/pair.rules';
 export * from './pair/pair.decider';
+export * from './ha';

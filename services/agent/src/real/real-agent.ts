@@ -4,12 +4,14 @@ import { credsAuthenticator, type Msg, type NatsConnection, type Status, type Su
 import type { NodeConnectionOptions } from '@nats-io/transport-node';
 import { Subjects } from '@fleetwarden/contracts';
 import { AgentCommand } from '@fleetwarden/execution-contracts';
+import { AgentControl } from '@fleetwarden/redundancy-contracts';
 import { connectNats, NatsUnreachableError } from '@fleetwarden/messaging';
 import { DependencyError, redactUrl } from '@fleetwarden/platform';
 import type { Clock } from '@fleetwarden/shared-domain';
 import { parseAgentCommand } from '../common/agent-jobs';
 import { AgentPublisher, buildHello, type AgentPublisherOptions, type AgentSnapshot } from '../common/agent-publisher';
 import { AgentConfigError, type AgentConfig, type NatsCredentials } from './agent-config';
+import { answerHaCheck } from './ha-check';
 import { createProbes, type AgentProbes } from './probes';
 import { diffSnapshots } from './snapshot-diff';
 import { UpdateExecutor } from './update-executor';
@@ -41,6 +43,8 @@ export interface RealAgentOptions {
  * interval, and a report with the changed parts whenever a re-probe (every N heartbeats) sees a
  * change. It executes `update` and `cancel` commands from `<ns>.agent.<serverId>.cmd` with the
  * config's update commands, publishing progress through JetStream, and re-probes after each job.
+ * It answers `ha-check` requests on `<ns>.agent.<serverId>.control` by timing a TCP connect to
+ * each peer (see {@link answerHaCheck}).
  */
 export class RealAgent {
   private readonly probes: AgentProbes;
@@ -59,6 +63,7 @@ export class RealAgent {
   private status: AsyncIterable<Status> | undefined;
   private stopped = false;
   private commands: Subscription | undefined;
+  private controlRequests: Subscription | undefined;
   private executor: UpdateExecutor | undefined;
   private progressRetries = 0;
 
@@ -118,6 +123,12 @@ export class RealAgent {
         else this.onCommand(msg);
       },
     });
+    this.controlRequests = this.nc.subscribe(AgentControl.subject(config.serverId, subjects), {
+      callback: (err, msg) => {
+        if (err) this.options.logger.warn(`control subscription error: ${err.message}`, LOG_CONTEXT);
+        else void this.onControl(msg);
+      },
+    });
     this.sendHello(snapshot);
     await this.nc.flush();
     this.watchConnection(this.nc);
@@ -136,6 +147,8 @@ export class RealAgent {
     (this.status as { stop?: () => void } | undefined)?.stop?.();
     this.commands?.unsubscribe();
     this.commands = undefined;
+    this.controlRequests?.unsubscribe();
+    this.controlRequests = undefined;
     await this.executor?.stop('agent stopped');
     await this.probing?.catch(() => undefined);
     if (this.publisher && !(await this.publisher.settle(this.options.stopGraceMs ?? 2000))) {
@@ -183,6 +196,17 @@ export class RealAgent {
     if (!reply.ok) this.options.logger.warn(`refused a command: ${reply.error}`, LOG_CONTEXT);
     else if (parsed.ok) this.options.logger.log(`${parsed.command.type} ${reply.jobId}: accepted`, LOG_CONTEXT);
     if (msg.reply) msg.respond(JSON.stringify(reply));
+  }
+
+  private async onControl(msg: Msg): Promise<void> {
+    if (this.stopped) return;
+    const reply = await answerHaCheck(msg.string(), this.clock).catch((err: unknown) => ({
+      ok: false as const,
+      error: `ha-check failed: ${(err as Error)?.message ?? String(err)}`,
+    }));
+    if (reply === undefined) return;
+    if (!reply.ok) this.options.logger.warn(`refused an ha-check: ${reply.error}`, LOG_CONTEXT);
+    if (msg.reply && !this.stopped) msg.respond(JSON.stringify(reply));
   }
 
   private sendHello(snapshot: AgentSnapshot): void {

@@ -18,6 +18,7 @@ import { withVersions, type FleetModel, type ServerProfile } from './fleet-data'
 import { PairConfigurator, type PairConfiguratorOptions } from './pair-configurator';
 import type { SimRedundancyService } from './pair-member';
 import { hash32 } from './prng';
+import { SimHaCheck, type SimHaCheckControl } from './sim-ha-check';
 import { SimPairs, type SimPairStats, type SimPairView } from './sim-pairs';
 import { SimUpdates, type SimUpdateStats } from './sim-updates';
 import { TimerQueue } from './timer-queue';
@@ -100,8 +101,9 @@ export interface FleetSimulatorStats {
  * Members of redundancy pairs are virtual servers like the others, plus a keep-alive service
  * ({@link SimPairs}): keep-alives on `<ns>.agent.<serverId>.keepalive`, control requests on one
  * wildcard subscription `<ns>.agent.*.control`, and each pair configured through `ConfigurePair`.
+ * Every server answers `ha-check` requests on that subscription too ({@link SimHaCheck}).
  */
-export class FleetSimulator implements SimulatorControl {
+export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
   readonly subjects: Subjects;
   /** Real milliseconds between two heartbeats of one agent. */
   readonly intervalMs: number;
@@ -113,6 +115,7 @@ export class FleetSimulator implements SimulatorControl {
   private readonly updates: SimUpdates;
   private readonly configurator: PairConfigurator;
   private readonly redundancy: SimPairs;
+  private readonly haCheck: SimHaCheck;
   /** Servers whose first update attempts fail (`--fail-rate`). */
   readonly failingServerIds: ReadonlySet<string>;
   private commands: Subscription | undefined;
@@ -195,6 +198,12 @@ export class FleetSimulator implements SimulatorControl {
       online: (id) => this.find(id)?.online ?? false,
       greeted: (id) => (this.find(id)?.hellos ?? 0) > 0,
       logger,
+    });
+    this.haCheck = new SimHaCheck({
+      seed: fleet.spec.seed,
+      clock: options.clock,
+      known: (id) => this.find(id) !== undefined,
+      online: (id) => this.find(id)?.online ?? false,
     });
     this.registry = new SimActionRegistry(options.actions);
     this.control = new SimControlHandler(connection, this.subjects, this, this.registry, logger);
@@ -362,6 +371,14 @@ export class FleetSimulator implements SimulatorControl {
     return this.redundancy.view(pairIds);
   }
 
+  setClockSkew(serverId: string, skewMs: number): boolean {
+    return this.haCheck.setClockSkew(serverId, skewMs);
+  }
+
+  setMessaging(serverId: string, up: boolean): boolean {
+    return this.haCheck.setMessaging(serverId, up);
+  }
+
   private subscribe(subject: string, what: string, handle: (msg: Msg) => void): Subscription {
     return this.options.connection.subscribe(subject, {
       callback: (err, msg) => {
@@ -374,11 +391,20 @@ export class FleetSimulator implements SimulatorControl {
     });
   }
 
-  /** A control request to a pair member; a stopped member, or another simulator's server, does not answer. */
+  /**
+   * A control request: `ha-check` to any server, the others to a pair member; a stopped server, or
+   * another simulator's, does not answer.
+   */
   private onControlRequest(msg: Msg): void {
     const serverId = msg.subject.split('.')[2];
     if (!this.find(serverId)?.online) return;
-    const reply = this.redundancy.control(serverId, msg.string()) ?? {
+    const text = msg.string();
+    const request = parseJson(text);
+    if (SimHaCheck.isHaCheck(request)) {
+      if (msg.reply) msg.respond(JSON.stringify(this.haCheck.answer(serverId, request)));
+      return;
+    }
+    const reply = this.redundancy.control(serverId, text) ?? {
       ok: false,
       error: `${serverId} is in no redundancy pair`,
     };
@@ -537,6 +563,14 @@ export class FleetSimulator implements SimulatorControl {
         }
       }
     })().catch(() => undefined);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { formatPath } from '@fleetwarden/contracts';
 import {
-  AgentControl,
+  agentPairControlSchema,
   type AgentControlMessage,
   type AgentKeepAliveMessage,
   type MemberRole,
@@ -164,7 +164,7 @@ export function parseAgentControl(
   } catch (err) {
     return { ok: false, error: `control request is not JSON: ${(err as Error).message}` };
   }
-  const parsed = AgentControl.schema.safeParse(json);
+  const parsed = agentPairControlSchema.safeParse(json);
   if (!parsed.success) return { ok: false, error: `invalid control request: ${describe(parsed.error)}` };
   if (parsed.data.pairId !== pairId) {
     return { ok: false, error: `pairId: "${parsed.data.pairId}" is not this member's pair (${pairId})` };

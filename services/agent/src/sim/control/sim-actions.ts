@@ -3,6 +3,7 @@ import { formatPath } from '@fleetwarden/contracts';
 import { idSchema } from '@fleetwarden/inventory-contracts';
 import { REPLICATION_STATES } from '@fleetwarden/redundancy-contracts';
 import { SIM_REDUNDANCY_SERVICES } from '../pair-member';
+import { isSimHaCheckControl, type SimHaCheckControl } from '../sim-ha-check';
 import type { SimPairView } from '../sim-pairs';
 import { SIM_UPDATE_PHASES } from '../update-script';
 import type { SimServerJobs, SimulatorControl } from './simulator-control';
@@ -194,6 +195,37 @@ export const pairsAction = defineSimAction({
   },
 });
 
+/** The HA check side of the simulator; an action on one without it fails with the reason. */
+function haCheckControl(sim: SimulatorControl): SimHaCheckControl {
+  if (!isSimHaCheckControl(sim)) throw new Error('this simulator does not simulate HA checks');
+  return sim;
+}
+
+/** `clock-skew`: the listed servers' clocks run `skewSec` ahead (negative: behind; 0: right) in their `ha-check` replies. */
+export const clockSkewAction = defineSimAction({
+  name: 'clock-skew',
+  description: "The listed servers' clocks run `skewSec` ahead (negative: behind, 0: right again) in HA checks.",
+  schema: serverIdsMessage('clock-skew').extend({ skewSec: z.number().min(-86_400).max(86_400) }),
+  run: (message, sim) =>
+    forEachServer(message.serverIds, sim, (id) => haCheckControl(sim).setClockSkew(id, message.skewSec * 1000)),
+});
+
+/** `messaging-down`: in HA checks no peer reaches the listed servers and they reach none. */
+export const messagingDownAction = defineSimAction({
+  name: 'messaging-down',
+  description: 'In HA checks the listed servers reach no peer and no peer reaches them (NO_CONNECTION).',
+  schema: serverIdsMessage('messaging-down'),
+  run: (message, sim) => forEachServer(message.serverIds, sim, (id) => haCheckControl(sim).setMessaging(id, false)),
+});
+
+/** `messaging-up`: the listed servers' messaging works again. */
+export const messagingUpAction = defineSimAction({
+  name: 'messaging-up',
+  description: "The listed servers' messaging works again in HA checks.",
+  schema: serverIdsMessage('messaging-up'),
+  run: (message, sim) => forEachServer(message.serverIds, sim, (id) => haCheckControl(sim).setMessaging(id, true)),
+});
+
 /** The actions every simulator understands. */
 export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
   stopAction,
@@ -206,6 +238,9 @@ export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
   serviceUpAction,
   replicationAction,
   pairsAction,
+  clockSkewAction,
+  messagingDownAction,
+  messagingUpAction,
 ] as SimAction[];
 
 const envelopeSchema = z.object({ action: z.string().min(1) });

@@ -13,9 +13,12 @@ import type { SimUpdatePhase } from '../update-script';
 import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
 const ALL_ACTIONS = [
+  'clock-skew',
   'jobs',
   'keepalive-start',
   'keepalive-stop',
+  'messaging-down',
+  'messaging-up',
   'pairs',
   'replication',
   'script-failures',
