@@ -13,6 +13,7 @@ import {
 import { PLATFORM_RESOURCES, type PlatformResources } from '@fleetwarden/platform';
 import type { Principal } from '../auth/jwt-tokens';
 import { GATEWAY_OPTIONS, type GatewayOptions } from '../gateway.options';
+import type { GatewayContext } from '../graphql/gateway-context';
 import { GqlErrorCode, badUserInput, gqlError } from '../graphql/graphql-errors';
 
 /** How one mutation sends its command. */
@@ -187,3 +188,24 @@ export function correlationIdOf(header: unknown): string | undefined {
 }
 
 export const newCorrelationId = (): string => randomUUID();
+
+/**
+ * How a mutation sends its command: the request's correlation id, the caller's idempotency key
+ * (1-200 characters; a fresh one when none) and how command fields map to GraphQL arguments.
+ */
+export function commandCall(
+  ctx: GatewayContext,
+  idempotencyKey: string | null | undefined,
+  argumentOf: (field: string) => string,
+): CommandCall {
+  if (idempotencyKey !== null && idempotencyKey !== undefined) {
+    if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
+      throw badUserInput('idempotencyKey', 'must be 1 to 200 characters long');
+    }
+  }
+  return {
+    correlationId: ctx.correlationId ?? newCorrelationId(),
+    idempotencyKey: idempotencyKey ?? randomUUID(),
+    argumentOf,
+  };
+}

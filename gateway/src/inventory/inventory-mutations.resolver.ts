@@ -16,9 +16,9 @@ import {
 import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-tokens';
 import type { GatewayContext } from '../graphql/gateway-context';
-import { GqlErrorCode, badUserInput, gqlError } from '../graphql/graphql-errors';
+import { GqlErrorCode, gqlError } from '../graphql/graphql-errors';
 import { ProjectionBarrier } from '../read-model/projection-barrier';
-import { InventoryCommands, newCorrelationId, type CommandCall } from './inventory-commands';
+import { InventoryCommands, commandCall, type CommandCall } from './inventory-commands';
 import { InventoryReadModel, scopeOf } from './inventory.read-model';
 import { GROUP_PROJECTION, SERVER_PROJECTION } from './inventory.projection';
 import { Group } from './models/group.model';
@@ -55,7 +55,7 @@ export class InventoryMutationsResolver {
     @Args('input', { type: () => RegisterServerInput }) input: RegisterServerInput,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Server> {
-    const call = this.call(ctx, idempotencyKey, (f) => `input.${f === 'serverId' ? 'id' : f}`);
+    const call = commandCall(ctx, idempotencyKey, (f) => `input.${f === 'serverId' ? 'id' : f}`);
     await this.commands.send(
       RegisterServer,
       {
@@ -82,7 +82,7 @@ export class InventoryMutationsResolver {
     @Args('stage', { type: () => Stage }) stage: Stage,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Server> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'serverId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'serverId' ? 'id' : f));
     await this.requireServers(principal, [id], 'id');
     await this.commands.send(SetServerStage, { serverId: id, stage }, principal, call);
     return this.serverAfter(principal, id, call);
@@ -101,7 +101,7 @@ export class InventoryMutationsResolver {
     @Args('reason', { type: () => String, nullable: true }) reason?: string | null,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Server | null> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'serverId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'serverId' ? 'id' : f));
     await this.requireServers(principal, [id], 'id');
     await this.commands.send(DecommissionServer, { serverId: id, reason: reason ?? null }, principal, call);
     await this.barrier.caughtUp(SERVER_PROJECTION, serverStreamId(id), call.correlationId);
@@ -119,7 +119,7 @@ export class InventoryMutationsResolver {
     @Args('input', { type: () => CreateGroupInput }) input: CreateGroupInput,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Group> {
-    const call = this.call(ctx, idempotencyKey, (f) => `input.${f}`);
+    const call = commandCall(ctx, idempotencyKey, (f) => `input.${f}`);
     await this.requireServers(principal, input.serverIds, 'input.serverIds');
     const groupId = newGroupId(principal, idempotencyKey);
     await this.commands.send(CreateGroup, { groupId, name: input.name, serverIds: input.serverIds }, principal, call);
@@ -134,7 +134,7 @@ export class InventoryMutationsResolver {
     @Args('name') name: string,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Group> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
     await this.requireGroup(principal, id);
     await this.commands.send(RenameGroup, { groupId: id, name }, principal, call);
     return this.groupAfter(principal, id, call);
@@ -148,7 +148,7 @@ export class InventoryMutationsResolver {
     @Args('serverIds', { type: () => [ID] }) serverIds: string[],
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Group> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
     await this.requireGroup(principal, id);
     await this.requireServers(principal, serverIds, 'serverIds');
     await this.commands.send(AddServersToGroup, { groupId: id, serverIds }, principal, call);
@@ -163,7 +163,7 @@ export class InventoryMutationsResolver {
     @Args('serverIds', { type: () => [ID] }) serverIds: string[],
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Group> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
     await this.requireGroup(principal, id);
     await this.commands.send(RemoveServersFromGroup, { groupId: id, serverIds }, principal, call);
     return this.groupAfter(principal, id, call);
@@ -176,28 +176,11 @@ export class InventoryMutationsResolver {
     @Args('id', { type: () => ID }) id: string,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<string> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'groupId' ? 'id' : f));
     await this.requireGroup(principal, id);
     await this.commands.send(RemoveGroup, { groupId: id }, principal, call);
     await this.barrier.caughtUp(GROUP_PROJECTION, groupStreamId(id), call.correlationId);
     return id;
-  }
-
-  private call(
-    ctx: GatewayContext,
-    idempotencyKey: string | null | undefined,
-    argumentOf: (field: string) => string,
-  ): CommandCall {
-    if (idempotencyKey !== null && idempotencyKey !== undefined) {
-      if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
-        throw badUserInput('idempotencyKey', 'must be 1 to 200 characters long');
-      }
-    }
-    return {
-      correlationId: ctx.correlationId ?? newCorrelationId(),
-      idempotencyKey: idempotencyKey ?? randomUUID(),
-      argumentOf,
-    };
   }
 
   /** A reseller may name only its own, live servers: any other id is NOT_FOUND. */

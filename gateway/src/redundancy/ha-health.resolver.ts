@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { UseGuards } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
@@ -11,8 +10,8 @@ import {
 import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-tokens';
 import type { GatewayContext } from '../graphql/gateway-context';
-import { GqlErrorCode, badUserInput } from '../graphql/graphql-errors';
-import { newCorrelationId, type CommandCall } from '../inventory/inventory-commands';
+import { GqlErrorCode } from '../graphql/graphql-errors';
+import { commandCall } from '../inventory/inventory-commands';
 import { HaCommands } from './ha-commands';
 import { ConfigureHaClusterInput } from './models/ha-cluster.inputs';
 import { HaClockResult, HaClusterSource, HaComponentRole, HaMessagingResult } from './models/ha-health.enums';
@@ -79,7 +78,7 @@ export class HaHealthResolver {
     @Context() ctx: GatewayContext,
     @Args('clusterId', { type: () => ID }) clusterId: string,
   ): Promise<HaHealthReport | null> {
-    const call = this.call(ctx, null, (f) => f);
+    const call = commandCall(ctx, null, (f) => f);
     try {
       return toHaHealthReport(await this.commands.send(RunHaHealthCheck, { clusterId }, principal, call));
     } catch (err) {
@@ -105,7 +104,7 @@ export class HaHealthResolver {
     })
     idempotencyKey?: string | null,
   ): Promise<HaCluster> {
-    const call = this.call(ctx, idempotencyKey, (f) => (f === 'clusterId' ? 'input.id' : `input.${f}`));
+    const call = commandCall(ctx, idempotencyKey, (f) => (f === 'clusterId' ? 'input.id' : `input.${f}`));
     const reply = await this.commands.send(
       ConfigureHaCluster,
       {
@@ -116,22 +115,5 @@ export class HaHealthResolver {
       call,
     );
     return toCluster(reply.clusterId, reply.components);
-  }
-
-  private call(
-    ctx: GatewayContext,
-    idempotencyKey: string | null | undefined,
-    argumentOf: (field: string) => string,
-  ): CommandCall {
-    if (idempotencyKey !== null && idempotencyKey !== undefined) {
-      if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
-        throw badUserInput('idempotencyKey', 'must be 1 to 200 characters long');
-      }
-    }
-    return {
-      correlationId: ctx.correlationId ?? newCorrelationId(),
-      idempotencyKey: idempotencyKey ?? randomUUID(),
-      argumentOf,
-    };
   }
 }

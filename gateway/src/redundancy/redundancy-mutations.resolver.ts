@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { UseGuards } from '@nestjs/common';
 import { Args, Context, ID, Mutation, Resolver } from '@nestjs/graphql';
 import {
@@ -12,7 +11,7 @@ import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-tokens';
 import type { GatewayContext } from '../graphql/gateway-context';
 import { GqlErrorCode, badUserInput, gqlError } from '../graphql/graphql-errors';
-import { newCorrelationId, type CommandCall } from '../inventory/inventory-commands';
+import { commandCall, type CommandCall } from '../inventory/inventory-commands';
 import { ProjectionBarrier } from '../read-model/projection-barrier';
 import { NotificationTargetKind } from './models/redundancy.enums';
 import { ConfigurePairInput, type NotificationTargetInput } from './models/redundancy.inputs';
@@ -69,7 +68,7 @@ export class RedundancyMutationsResolver {
     @Args('input', { type: () => ConfigurePairInput }) input: ConfigurePairInput,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<RedundancyPair> {
-    const call = this.call(ctx, idempotencyKey, (f) => `input.${pairArgument(f)}`);
+    const call = commandCall(ctx, idempotencyKey, (f) => `input.${pairArgument(f)}`);
     await this.commands.send(
       ConfigurePair,
       {
@@ -106,7 +105,7 @@ export class RedundancyMutationsResolver {
     reason?: string | null,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<RedundancyPair> {
-    const call = this.call(ctx, idempotencyKey, pairArgument);
+    const call = commandCall(ctx, idempotencyKey, pairArgument);
     await this.requirePair(principal, id);
     await this.commands.send(ManualSwitchover, { pairId: id, reason: reason ?? undefined }, principal, call);
     return this.pairAfter(principal, id, call);
@@ -123,27 +122,10 @@ export class RedundancyMutationsResolver {
     @Args('enabled') enabled: boolean,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<RedundancyPair> {
-    const call = this.call(ctx, idempotencyKey, pairArgument);
+    const call = commandCall(ctx, idempotencyKey, pairArgument);
     await this.requirePair(principal, id);
     await this.commands.send(SetAutoFailover, { pairId: id, enabled }, principal, call);
     return this.pairAfter(principal, id, call);
-  }
-
-  private call(
-    ctx: GatewayContext,
-    idempotencyKey: string | null | undefined,
-    argumentOf: (field: string) => string,
-  ): CommandCall {
-    if (idempotencyKey !== null && idempotencyKey !== undefined) {
-      if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
-        throw badUserInput('idempotencyKey', 'must be 1 to 200 characters long');
-      }
-    }
-    return {
-      correlationId: ctx.correlationId ?? newCorrelationId(),
-      idempotencyKey: idempotencyKey ?? randomUUID(),
-      argumentOf,
-    };
   }
 
   /** A reseller may act only on its own pairs: any other id is NOT_FOUND. */

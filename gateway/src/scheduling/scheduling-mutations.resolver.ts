@@ -14,8 +14,8 @@ import {
 import { AuthGuard, CurrentPrincipal, Roles } from '../auth/auth.guard';
 import type { Principal } from '../auth/jwt-tokens';
 import type { GatewayContext } from '../graphql/gateway-context';
-import { GqlErrorCode, badUserInput, gqlError } from '../graphql/graphql-errors';
-import { newCorrelationId, type CommandCall } from '../inventory/inventory-commands';
+import { GqlErrorCode, gqlError } from '../graphql/graphql-errors';
+import { commandCall, type CommandCall } from '../inventory/inventory-commands';
 import { ProjectionBarrier } from '../read-model/projection-barrier';
 import { Component } from './models/scheduling.enums';
 import { PublishVersionInput, ScheduleUpdateInput } from './models/scheduling.inputs';
@@ -57,7 +57,7 @@ export class SchedulingMutationsResolver {
     @Args('input', { type: () => PublishVersionInput }) input: PublishVersionInput,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Version> {
-    const call = this.call(ctx, idempotencyKey, (f) => `input.${f}`);
+    const call = commandCall(ctx, idempotencyKey, (f) => `input.${f}`);
     await this.commands.send(
       PublishVersion,
       {
@@ -86,7 +86,7 @@ export class SchedulingMutationsResolver {
     @Args('reason', { type: () => String, nullable: true }) reason?: string | null,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Version> {
-    const call = this.call(ctx, idempotencyKey, (f) => f);
+    const call = commandCall(ctx, idempotencyKey, (f) => f);
     await this.commands.send(WithdrawVersion, { component, version, reason: reason ?? null }, principal, call);
     return this.versionAfter(component, version, call);
   }
@@ -101,7 +101,7 @@ export class SchedulingMutationsResolver {
     @Args('input', { type: () => ScheduleUpdateInput }) input: ScheduleUpdateInput,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Task> {
-    const call = this.call(ctx, idempotencyKey, (f) => `input.${f}`);
+    const call = commandCall(ctx, idempotencyKey, (f) => `input.${f}`);
     const taskId = newTaskId(principal, idempotencyKey);
     await this.commands.send(
       ScheduleUpdateTask,
@@ -133,7 +133,7 @@ export class SchedulingMutationsResolver {
     @Args('id', { type: () => ID }) id: string,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Task> {
-    const call = this.call(ctx, idempotencyKey, taskArgument);
+    const call = commandCall(ctx, idempotencyKey, taskArgument);
     await this.requireTask(principal, id);
     await this.commands.send(CancelTask, { taskId: id }, principal, call);
     return this.taskAfter(principal, id, call);
@@ -146,7 +146,7 @@ export class SchedulingMutationsResolver {
     @Args('id', { type: () => ID }) id: string,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<string> {
-    const call = this.call(ctx, idempotencyKey, taskArgument);
+    const call = commandCall(ctx, idempotencyKey, taskArgument);
     await this.requireTask(principal, id);
     await this.commands.send(DeleteTask, { taskId: id }, principal, call);
     await this.barrier.caughtUp(TASK_PROJECTION, taskStreamId(id), call.correlationId);
@@ -163,28 +163,11 @@ export class SchedulingMutationsResolver {
     @Args('id', { type: () => ID }) id: string,
     @idempotencyKeyArg() idempotencyKey?: string | null,
   ): Promise<Task> {
-    const call = this.call(ctx, idempotencyKey, taskArgument);
+    const call = commandCall(ctx, idempotencyKey, taskArgument);
     await this.requireTask(principal, id);
     const newTaskId_ = newTaskId(principal, idempotencyKey);
     await this.commands.send(RetryFailedServers, { taskId: id, newTaskId: newTaskId_, startAt: null }, principal, call);
     return this.taskAfter(principal, newTaskId_, call);
-  }
-
-  private call(
-    ctx: GatewayContext,
-    idempotencyKey: string | null | undefined,
-    argumentOf: (field: string) => string,
-  ): CommandCall {
-    if (idempotencyKey !== null && idempotencyKey !== undefined) {
-      if (idempotencyKey.length < 1 || idempotencyKey.length > 200) {
-        throw badUserInput('idempotencyKey', 'must be 1 to 200 characters long');
-      }
-    }
-    return {
-      correlationId: ctx.correlationId ?? newCorrelationId(),
-      idempotencyKey: idempotencyKey ?? randomUUID(),
-      argumentOf,
-    };
   }
 
   /** A reseller may act only on its own tasks: any other id is NOT_FOUND. */
