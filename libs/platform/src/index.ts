@@ -18,3 +18,4 @@ export * from './nest/service-app';
 export * from './es/command-executor';
 export * from './es/caller';
 export * from './es/aggregate-book';
+export * from './nest/service-test-app';

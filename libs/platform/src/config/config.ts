@@ -175,11 +175,7 @@ const variables = {
     schema: z
       .string()
       .transform((s) => s.split(',').map((part) => part.trim()))
-      .pipe(
-        z
-          .array(z.enum(RUNNER_PARTS, `must list some of ${RUNNER_PARTS.join(', ')}, separated by commas`))
-          .min(1),
-      ),
+      .pipe(z.array(z.enum(RUNNER_PARTS, `must list some of ${RUNNER_PARTS.join(', ')}, separated by commas`)).min(1)),
   },
 } satisfies Record<string, Variable<unknown>>;
 

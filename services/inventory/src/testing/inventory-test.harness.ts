@@ -1,9 +1,8 @@
-import { ConsoleLogger, Global, Module } from '@nestjs/common';
+import { ConsoleLogger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, startServiceApp, type FleetwardenConfig } from '@fleetwarden/platform';
-import { INVENTORY_SERVICE_NAME } from '../inventory-service.constants';
+import { serviceTestConfig, startServiceForTest, type ServiceTestEnv } from '@fleetwarden/platform';
 import { INVENTORY_SERVICE_OPTIONS, InventoryRuntime, type InventoryServiceOptions } from '../inventory-runtime';
-import { InventoryServiceModule } from '../inventory-service.module';
+import { INVENTORY_SERVICE } from '../inventory-service.module';
 
 /** A logger that keeps warnings and errors, so that tests can check what was logged. */
 export class CapturingLogger extends ConsoleLogger {
@@ -24,45 +23,17 @@ export class CapturingLogger extends ConsoleLogger {
   }
 }
 
-export interface InventoryTestEnv {
-  natsUrl: string;
-  databaseUrl: string;
-  schema: string;
-  namespace: string;
-  clockSpeed?: number;
-}
+export type InventoryTestEnv = ServiceTestEnv;
 
-export function inventoryTestConfig(env: InventoryTestEnv): FleetwardenConfig {
-  return loadConfig({
-    NATS_URL: env.natsUrl,
-    DATABASE_URL: env.databaseUrl,
-    FLEETWARDEN_DB_SCHEMA: env.schema,
-    FLEETWARDEN_NAMESPACE: env.namespace,
-    FLEETWARDEN_CLOCK_SPEED: String(env.clockSpeed ?? 1),
-    LOG_LEVEL: 'error',
-  });
-}
+export const inventoryTestConfig = serviceTestConfig;
 
 /** Starts an inventory service app (its own connections) with test timings. */
-export async function startInventoryForTest(
+export function startInventoryForTest(
   env: InventoryTestEnv,
   options: InventoryServiceOptions = {},
   logger: ConsoleLogger = new CapturingLogger(),
 ): Promise<NestFastifyApplication> {
-  @Global()
-  @Module({
-    providers: [{ provide: INVENTORY_SERVICE_OPTIONS, useValue: options }],
-    exports: [INVENTORY_SERVICE_OPTIONS],
-  })
-  class TestOptionsModule {}
-
-  @Module({ imports: [TestOptionsModule, InventoryServiceModule] })
-  class InventoryUnderTestModule {}
-
-  return startServiceApp(
-    { name: INVENTORY_SERVICE_NAME, context: 'inventory', module: InventoryUnderTestModule },
-    { config: inventoryTestConfig(env), logger },
-  );
+  return startServiceForTest(INVENTORY_SERVICE, env, [{ token: INVENTORY_SERVICE_OPTIONS, value: options }], logger);
 }
 
 /** The runtime (directory, intake, presence) of a started inventory app. */

@@ -1,38 +1,22 @@
-import { ConsoleLogger, Global, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { Subjects } from '@fleetwarden/contracts';
-import { startServiceApp } from '@fleetwarden/platform';
+import { startServiceForTest, type ServiceTestEnv } from '@fleetwarden/platform';
 import { AgentControl, type AgentHaCheckReplyMessage } from '@fleetwarden/redundancy-contracts';
 import { HA_CHECK_OPTIONS, type HaCheckOptions } from '../ha/ha-check.options';
-import { REDUNDANCY_SERVICE_NAME } from '../redundancy-service.constants';
 import { REDUNDANCY_SERVICE_OPTIONS, type RedundancyServiceOptions } from '../redundancy-runtime';
-import { RedundancyServiceModule } from '../redundancy-service.module';
-import { redundancyTestConfig, type RedundancyTestEnv } from './redundancy-test.harness';
+import { REDUNDANCY_SERVICE } from '../redundancy-service.module';
 
 /** Starts a redundancy service app as `startRedundancyForTest` does, with HA check options too. */
-export async function startRedundancyWithHaForTest(
-  env: RedundancyTestEnv,
+export function startRedundancyWithHaForTest(
+  env: ServiceTestEnv,
   options: RedundancyServiceOptions = {},
   ha: HaCheckOptions = {},
 ): Promise<NestFastifyApplication> {
-  @Global()
-  @Module({
-    providers: [
-      { provide: REDUNDANCY_SERVICE_OPTIONS, useValue: options },
-      { provide: HA_CHECK_OPTIONS, useValue: ha },
-    ],
-    exports: [REDUNDANCY_SERVICE_OPTIONS, HA_CHECK_OPTIONS],
-  })
-  class TestOptionsModule {}
-
-  @Module({ imports: [TestOptionsModule, RedundancyServiceModule] })
-  class RedundancyUnderTestModule {}
-
-  return startServiceApp(
-    { name: REDUNDANCY_SERVICE_NAME, context: 'redundancy', module: RedundancyUnderTestModule },
-    { config: redundancyTestConfig(env), logger: new ConsoleLogger({ logLevels: ['fatal'] }) },
-  );
+  return startServiceForTest(REDUNDANCY_SERVICE, env, [
+    { token: REDUNDANCY_SERVICE_OPTIONS, value: options },
+    { token: HA_CHECK_OPTIONS, value: ha },
+  ]);
 }
 
 /**

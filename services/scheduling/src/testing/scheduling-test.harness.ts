@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { ConsoleLogger, Global, Module } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
@@ -7,50 +6,21 @@ import { Subjects } from '@fleetwarden/contracts';
 import type { EventStore, RecordedEvent } from '@fleetwarden/eventstore';
 import { CancelRollout } from '@fleetwarden/execution-contracts';
 import { toEventEnvelope, type CommandReply, type CommandRequest } from '@fleetwarden/messaging';
-import { loadConfig, startServiceApp, type FleetwardenConfig } from '@fleetwarden/platform';
+import { appendEventAs, serviceTestConfig, startServiceForTest, type ServiceTestEnv } from '@fleetwarden/platform';
 import { EXECUTION_EVENTS_CONSUMER } from '../execution-events/execution-events.handler';
-import { SCHEDULING_SERVICE_NAME } from '../scheduling-service.constants';
 import { SCHEDULING_SERVICE_OPTIONS, SchedulingRuntime, type SchedulingServiceOptions } from '../scheduling-runtime';
-import { SchedulingServiceModule } from '../scheduling-service.module';
+import { SCHEDULING_SERVICE } from '../scheduling-service.module';
 
-export interface SchedulingTestEnv {
-  natsUrl: string;
-  databaseUrl: string;
-  schema: string;
-  namespace: string;
-  clockSpeed?: number;
-}
+export type SchedulingTestEnv = ServiceTestEnv;
 
-export function schedulingTestConfig(env: SchedulingTestEnv): FleetwardenConfig {
-  return loadConfig({
-    NATS_URL: env.natsUrl,
-    DATABASE_URL: env.databaseUrl,
-    FLEETWARDEN_DB_SCHEMA: env.schema,
-    FLEETWARDEN_NAMESPACE: env.namespace,
-    FLEETWARDEN_CLOCK_SPEED: String(env.clockSpeed ?? 1),
-    LOG_LEVEL: 'error',
-  });
-}
+export const schedulingTestConfig = serviceTestConfig;
 
 /** Starts a scheduling service app (its own connections) with test timings. */
-export async function startSchedulingForTest(
+export function startSchedulingForTest(
   env: SchedulingTestEnv,
   options: SchedulingServiceOptions = {},
 ): Promise<NestFastifyApplication> {
-  @Global()
-  @Module({
-    providers: [{ provide: SCHEDULING_SERVICE_OPTIONS, useValue: options }],
-    exports: [SCHEDULING_SERVICE_OPTIONS],
-  })
-  class TestOptionsModule {}
-
-  @Module({ imports: [TestOptionsModule, SchedulingServiceModule] })
-  class SchedulingUnderTestModule {}
-
-  return startServiceApp(
-    { name: SCHEDULING_SERVICE_NAME, context: 'scheduling', module: SchedulingUnderTestModule },
-    { config: schedulingTestConfig(env), logger: new ConsoleLogger({ logLevels: ['fatal'] }) },
-  );
+  return startServiceForTest(SCHEDULING_SERVICE, env, [{ token: SCHEDULING_SERVICE_OPTIONS, value: options }]);
 }
 
 /** The runtime (fleet view, timers) of a started scheduling app. */
@@ -59,28 +29,14 @@ export function schedulingRuntime(app: NestFastifyApplication): SchedulingRuntim
 }
 
 /** Appends inventory events as the inventory service would, to feed the fleet view. */
-export async function appendInventoryEvent(
+export function appendInventoryEvent(
   store: EventStore,
   streamId: string,
   type: string,
   data: Record<string, unknown>,
   reseller: string | null = null,
 ): Promise<void> {
-  await store.append(streamId, [
-    {
-      eventId: randomUUID(),
-      type,
-      data,
-      metadata: {
-        correlationId: randomUUID(),
-        causationId: null,
-        actor: 'operator:test',
-        reseller,
-        occurredAt: new Date().toISOString(),
-        context: 'inventory',
-      },
-    },
-  ]);
+  return appendEventAs(store, streamId, 'inventory', type, data, reseller);
 }
 
 /** Polls `probe` until it returns something other than undefined, or fails after `timeoutMs`. */
@@ -163,7 +119,7 @@ export async function executionEventsSettled(nc: NatsConnection, namespace: stri
   await waitFor(`the execution events up to #${seq} acked`, async () => {
     const info = await jsm.consumers.info(
       subjects.eventsStream,
-      subjects.consumerName(SCHEDULING_SERVICE_NAME, EXECUTION_EVENTS_CONSUMER),
+      subjects.consumerName(SCHEDULING_SERVICE.name, EXECUTION_EVENTS_CONSUMER),
     );
     return info.delivered.stream_seq >= seq && info.num_ack_pending === 0 && info.num_pending === 0 ? true : undefined;
   });
