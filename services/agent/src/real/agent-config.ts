@@ -12,6 +12,7 @@ import {
 } from '@fleetwarden/inventory-contracts';
 import { StartupError } from '@fleetwarden/platform';
 import type { AgentIdentity } from '../common/agent-publisher';
+import { redundancyConfigSchema, toRedundancyConfig, type AgentRedundancyConfig } from './redundancy-config';
 
 /** Defaults of the optional fields of an agent config file. */
 export const AGENT_CONFIG_DEFAULTS = {
@@ -69,6 +70,8 @@ export interface AgentConfig {
   hostConfig: Partial<HostConfig>;
   /** Update commands; without them the agent refuses every update. */
   update?: AgentUpdateConfig;
+  /** Keep-alive probes and control commands; without them the agent is in no redundancy pair. */
+  redundancy?: AgentRedundancyConfig;
 }
 
 const ip = z.union([z.ipv4(), z.ipv6()]);
@@ -159,6 +162,7 @@ const agentConfigSchema = z
       .strict()
       .optional(),
     update: updateSchema.optional(),
+    redundancy: redundancyConfigSchema.optional(),
   })
   .strict();
 
@@ -198,6 +202,7 @@ export function parseAgentConfig(value: unknown, options: ParseAgentConfigOption
     filesDir: resolve(c.filesDir),
     hostConfig: c.hostConfig ?? {},
     ...(c.update ? { update: { workDir: path.resolve(options.baseDir), components: definedOnly(c.update) } } : {}),
+    ...(c.redundancy ? { redundancy: toRedundancyConfig(c.redundancy, path.resolve(options.baseDir)) } : {}),
   };
 }
 

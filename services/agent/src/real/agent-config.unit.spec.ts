@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { AGENT_CONFIG_DEFAULTS, AgentConfigError, loadAgentConfigFile, parseAgentConfig } from './agent-config';
+import { REDUNDANCY_CONFIG_DEFAULTS } from './redundancy-config';
 
 const minimal = {
   serverId: 'srv-00042',
@@ -111,6 +112,83 @@ describe('parseAgentConfig', () => {
     [{ update: { firmware: { install: 'x', validate: 'v' } } }, 'firmware'],
   ])('rejects %j naming the field', (change, message) => {
     const text = problem({ ...minimal, ...change });
+    expect(text).toContain('Invalid agent config /etc/agent/agent.json: ');
+    expect(text).toContain(message);
+  });
+});
+
+describe('parseAgentConfig: redundancy', () => {
+  const redundancy = {
+    keepAliveIntervalSec: 5,
+    probes: {
+      switching: 'systemctl is-active switchd',
+      ipPhone: 'systemctl is-active ipphone',
+      keepAlive: 'systemctl is-active keepalived',
+      inControl: 'test -f /var/run/fleet/active',
+      replication: '/usr/local/bin/replication-state',
+      peer: '10.0.0.2:4222',
+    },
+    assumeControl: '/usr/local/bin/take-over',
+    releaseControl: '/usr/local/bin/stand-by',
+  };
+
+  it('is absent unless the file has the section', () => {
+    expect(parseAgentConfig(minimal, { baseDir: '/etc/agent' }).redundancy).toBeUndefined();
+  });
+
+  it('takes the probes and commands, run in the config directory, with default timeouts', () => {
+    expect(parseAgentConfig({ ...minimal, redundancy }, { baseDir: '/etc/agent' }).redundancy).toEqual({
+      workDir: '/etc/agent',
+      keepAliveIntervalSec: 5,
+      probeTimeoutSec: REDUNDANCY_CONFIG_DEFAULTS.probeTimeoutSec,
+      controlTimeoutSec: REDUNDANCY_CONFIG_DEFAULTS.controlTimeoutSec,
+      probes: redundancy.probes,
+      assumeControl: '/usr/local/bin/take-over',
+      releaseControl: '/usr/local/bin/stand-by',
+    });
+  });
+
+  it('defaults the interval and takes the timeouts given', () => {
+    const { keepAliveIntervalSec: _interval, ...rest } = redundancy;
+    const parsed = parseAgentConfig(
+      { ...minimal, redundancy: { ...rest, probeTimeoutSec: 0.5, controlTimeoutSec: 120 } },
+      { baseDir: '/' },
+    ).redundancy;
+    expect(parsed).toMatchObject({
+      keepAliveIntervalSec: REDUNDANCY_CONFIG_DEFAULTS.keepAliveIntervalSec,
+      probeTimeoutSec: 0.5,
+      controlTimeoutSec: 120,
+    });
+  });
+
+  it.each(['[fd00::2]:4222', 'peer.example.net:7000', '127.0.0.1:1'])('accepts the peer %s', (peer) => {
+    const config = { ...minimal, redundancy: { ...redundancy, probes: { ...redundancy.probes, peer } } };
+    expect(parseAgentConfig(config, { baseDir: '/' }).redundancy?.probes.peer).toBe(peer);
+  });
+
+  it.each([
+    ['redundancy.probes.peer: must be host:port', { probes: { peer: '10.0.0.2' } }],
+    ['redundancy.probes.peer: must be host:port', { probes: { peer: '10.0.0.2:0' } }],
+    ['redundancy.probes.peer: must be host:port', { probes: { peer: 'fd00::2:4222' } }],
+    ['redundancy.probes.peer:', { probes: { peer: 4222 } }],
+    ['redundancy.probes.replication: must be a non-empty shell command', { probes: { replication: ' ' } }],
+    ['redundancy.probes.ipPhone:', { probes: { ipPhone: undefined } }],
+    ['database', { probes: { database: 'true' } }],
+    ['redundancy.keepAliveIntervalSec:', { keepAliveIntervalSec: 0 }],
+    ['redundancy.keepAliveIntervalSec:', { keepAliveIntervalSec: '5' }],
+    ['redundancy.probeTimeoutSec:', { probeTimeoutSec: -1 }],
+    ['redundancy.controlTimeoutSec:', { controlTimeoutSec: 0 }],
+    ['redundancy.assumeControl:', { assumeControl: '' }],
+    ['redundancy.releaseControl:', { releaseControl: undefined }],
+    ['pairId', { pairId: 'pair-1' }],
+    ['redundancy.probes:', { probes: undefined }],
+  ])('rejects a section with a bad field: %s', (message, change) => {
+    const { probes, ...rest } = change as { probes?: Record<string, unknown> };
+    const section =
+      'probes' in change && probes === undefined
+        ? { ...redundancy, probes: undefined }
+        : { ...redundancy, ...rest, probes: { ...redundancy.probes, ...probes } };
+    const text = problem({ ...minimal, redundancy: section });
     expect(text).toContain('Invalid agent config /etc/agent/agent.json: ');
     expect(text).toContain(message);
   });

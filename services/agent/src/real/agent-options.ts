@@ -4,7 +4,8 @@ export const AGENT_USAGE = `usage: npm run agent -- --config <file>
 
   --config <file>  agent config (JSON): serverId, natsUrl, credentials, namespace,
                    heartbeatIntervalSec, identity, manifestPath, filesDir, hostConfig,
-                   update (shell commands per component: download?, install, restart?, validate)
+                   update (shell commands per component: download?, install, restart?, validate),
+                   redundancy (keep-alive probes and assume/release-control commands of a pair member)
 
 environment: FLEETWARDEN_CLOCK_SPEED, FLEETWARDEN_CLOCK_ORIGIN, LOG_LEVEL`;
 

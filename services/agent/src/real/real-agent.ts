@@ -12,7 +12,9 @@ import { parseAgentCommand } from '../common/agent-jobs';
 import { AgentPublisher, buildHello, type AgentPublisherOptions, type AgentSnapshot } from '../common/agent-publisher';
 import { AgentConfigError, type AgentConfig, type NatsCredentials } from './agent-config';
 import { answerHaCheck } from './ha-check';
+import { parseControlRequest, type PairControlReply } from './pair-control';
 import { createProbes, type AgentProbes } from './probes';
+import { RedundancyMember } from './redundancy-member';
 import { diffSnapshots } from './snapshot-diff';
 import { UpdateExecutor } from './update-executor';
 
@@ -44,7 +46,9 @@ export interface RealAgentOptions {
  * change. It executes `update` and `cancel` commands from `<ns>.agent.<serverId>.cmd` with the
  * config's update commands, publishing progress through JetStream, and re-probes after each job.
  * It answers `ha-check` requests on `<ns>.agent.<serverId>.control` by timing a TCP connect to
- * each peer (see {@link answerHaCheck}).
+ * each peer (see {@link answerHaCheck}). With a `redundancy` section it is a member of a pair: it
+ * sends keep-alives and runs the `assume-control` / `release-control` commands (see
+ * {@link RedundancyMember}); without one it refuses those requests.
  */
 export class RealAgent {
   private readonly probes: AgentProbes;
@@ -65,6 +69,7 @@ export class RealAgent {
   private commands: Subscription | undefined;
   private controlRequests: Subscription | undefined;
   private executor: UpdateExecutor | undefined;
+  private redundancy: RedundancyMember | undefined;
   private progressRetries = 0;
 
   constructor(private readonly options: RealAgentOptions) {
@@ -77,7 +82,7 @@ export class RealAgent {
     return this.options.config.serverId;
   }
 
-  /** Probes (a failing probe fails the start), connects, says hello and starts the heartbeats. */
+  /** Probes (a failing probe fails the start), connects, says hello and starts the heartbeats (and keep-alives). */
   async start(): Promise<void> {
     const snapshot = await this.probes.probe();
     const { config } = this.options;
@@ -117,6 +122,17 @@ export class RealAgent {
         void (this.probing ?? Promise.resolve(false)).catch(() => false).then(() => this.probeNow());
       },
     });
+    if (config.redundancy) {
+      this.redundancy = new RedundancyMember({
+        serverId: config.serverId,
+        config: config.redundancy,
+        clock: this.clock,
+        speed: this.options.speed,
+        publish: (message) => publisher.keepAlive(message),
+        logger: this.options.logger,
+        killGraceMs: this.options.killGraceMs,
+      });
+    }
     this.commands = this.nc.subscribe(AgentCommand.subject(config.serverId, subjects), {
       callback: (err, msg) => {
         if (err) this.options.logger.warn(`command subscription error: ${err.message}`, LOG_CONTEXT);
@@ -134,11 +150,13 @@ export class RealAgent {
     this.watchConnection(this.nc);
     this.nextBeatAt = performance.now() + this.intervalMs;
     this.armBeat();
+    this.redundancy?.start();
   }
 
   /**
-   * Stops the heartbeats and the running job (it ends `failed`, error `agent stopped`), waits a
-   * little for progress not yet stored, and closes the connection if the agent opened it.
+   * Stops the heartbeats, the keep-alives, a running control command (its request fails) and the
+   * running job (it ends `failed`, error `agent stopped`), waits a little for progress not yet
+   * stored, and closes the connection if the agent opened it.
    */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -149,6 +167,7 @@ export class RealAgent {
     this.commands = undefined;
     this.controlRequests?.unsubscribe();
     this.controlRequests = undefined;
+    await this.redundancy?.stop();
     await this.executor?.stop('agent stopped');
     await this.probing?.catch(() => undefined);
     if (this.publisher && !(await this.publisher.settle(this.options.stopGraceMs ?? 2000))) {
@@ -200,13 +219,29 @@ export class RealAgent {
 
   private async onControl(msg: Msg): Promise<void> {
     if (this.stopped) return;
-    const reply = await answerHaCheck(msg.string(), this.clock).catch((err: unknown) => ({
-      ok: false as const,
-      error: `ha-check failed: ${(err as Error)?.message ?? String(err)}`,
-    }));
-    if (reply === undefined) return;
-    if (!reply.ok) this.options.logger.warn(`refused an ha-check: ${reply.error}`, LOG_CONTEXT);
-    if (msg.reply && !this.stopped) msg.respond(JSON.stringify(reply));
+    const text = msg.string();
+    const request = parseControlRequest(text, this.redundancy !== undefined);
+    let reply: PairControlReply | Awaited<ReturnType<typeof answerHaCheck>>;
+    switch (request.kind) {
+      case 'ha-check':
+        reply = await answerHaCheck(text, this.clock).catch((err: unknown) => ({
+          ok: false as const,
+          error: `ha-check failed: ${(err as Error)?.message ?? String(err)}`,
+        }));
+        if (reply && !reply.ok) this.options.logger.warn(`refused an ha-check: ${reply.error}`, LOG_CONTEXT);
+        break;
+      case 'pair-control':
+        reply = await (this.redundancy as RedundancyMember).control(request.message).catch((err: unknown) => ({
+          ok: false as const,
+          error: `${request.message.type} failed: ${(err as Error)?.message ?? String(err)}`,
+        }));
+        break;
+      case 'refused':
+        reply = { ok: false, error: request.error };
+        this.options.logger.warn(`refused a control request: ${request.error}`, LOG_CONTEXT);
+        break;
+    }
+    if (reply !== undefined && msg.reply && !this.stopped) msg.respond(JSON.stringify(reply));
   }
 
   private sendHello(snapshot: AgentSnapshot): void {

@@ -4,8 +4,8 @@ export interface ShellCommandOptions {
   cwd: string;
   /** Added to the agent's environment. */
   env: Record<string, string>;
-  /** Each line the command writes on stdout or stderr, as it comes. */
-  onLine(line: string): void;
+  /** Each line the command writes on stdout or stderr, as it comes (the order between the two is not kept). */
+  onLine(line: string, stream: 'stdout' | 'stderr'): void;
   /** Killed after this many ms. */
   timeoutMs: number;
   /** Killed when this aborts. */
@@ -52,7 +52,10 @@ export function runShellCommand(command: string, options: ShellCommandOptions): 
     let killTimer: NodeJS.Timeout | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
     let settled = false;
-    const splitters = [lineSplitter(options.onLine), lineSplitter(options.onLine)];
+    const splitters = [
+      lineSplitter((line) => options.onLine(line, 'stdout')),
+      lineSplitter((line) => options.onLine(line, 'stderr')),
+    ];
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => splitters[0].push(chunk));
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => splitters[1].push(chunk));
 

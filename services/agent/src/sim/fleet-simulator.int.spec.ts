@@ -89,7 +89,9 @@ describe('FleetSimulator on NATS', () => {
       expect(beats.map((b) => AgentHeartbeat.parse(b.body).seq).slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
       const gaps = beats.slice(1, 6).map((b, i) => b.at - beats[i].at);
       const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
-      expect(mean).toBeGreaterThan(INTERVAL_MS * 0.5);
+      // Beats keep their slots: after a stalled moment on a loaded machine the late ones go out
+      // close together, so only the order of magnitude is asserted (1x real time would be far above).
+      expect(mean).toBeGreaterThan(INTERVAL_MS * 0.3);
       expect(mean).toBeLessThan(INTERVAL_MS * 2);
     }
   });
