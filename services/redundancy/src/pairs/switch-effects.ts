@@ -20,6 +20,8 @@ export interface SwitchEffectsOptions {
   /** Deliveries tried per target (default 5), `retryMs` x 2^n apart (default 500). */
   attempts?: number;
   retryMs?: number;
+  /** Real ms a member may take to confirm a control request (default 10000). */
+  controlTimeoutMs?: number;
   /** Real ms a webhook may take (default 5000). */
   webhookTimeoutMs?: number;
   pollIntervalMs?: number;
@@ -67,7 +69,14 @@ export class SwitchEffects {
       ];
       for (const [serverId, type] of requests) {
         try {
-          await sendControl(nc, subjects, serverId, { type, pairId: d.pairId, switchId: d.switchId, reason: d.reason });
+          // A real take-over script may take a while: wait for it longer than for a correction.
+          await sendControl(
+            nc,
+            subjects,
+            serverId,
+            { type, pairId: d.pairId, switchId: d.switchId, reason: d.reason },
+            this.options.controlTimeoutMs ?? 10_000,
+          );
         } catch (err) {
           // The keep-alive monitor corrects a member that claims the wrong control when it is back.
           logger.warn(`pair ${d.pairId}: ${type} to ${serverId} not confirmed: ${String(err)}`);
