@@ -103,6 +103,8 @@ export class RolloutDriver {
   private readonly sending = new Set<string>();
   private readonly waiting: Array<() => void> = [];
   private inFlightSends = 0;
+  /** Clock time this instance began to lead: no job times out for the time nobody watched. */
+  private leadSince = '';
   /** Real time of the last look at the running tasks; -inf forces a look. */
   private refreshedAt = Number.NEGATIVE_INFINITY;
   private runningIds: string[] = [];
@@ -173,6 +175,7 @@ export class RolloutDriver {
 
   private async lead(lost: AbortSignal): Promise<void> {
     this.leading = true;
+    this.leadSince = this.options.clock.now().toISOString();
     const onLost = () => this.wake();
     lost.addEventListener('abort', onLost, { once: true });
     try {
@@ -247,7 +250,10 @@ export class RolloutDriver {
     const connected = candidates.length > 0 ? await this.connectedOf(candidates) : [];
     const t1 = performance.now();
     const now = clock.now().toISOString();
-    await this.book.run(taskId, tenant, () => ({ type: 'Tick', data: { now, connectedServerIds: connected } }));
+    await this.book.run(taskId, tenant, () => ({
+      type: 'Tick',
+      data: { now, connectedServerIds: connected, watchingSince: this.leadSince || undefined },
+    }));
     const t2 = performance.now();
     if (t2 - t0 > 50) {
       this.options.logger.warn(

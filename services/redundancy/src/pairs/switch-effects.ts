@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Subjects } from '@fleetwarden/contracts';
-import type { EventStore, RecordedEvent, Subscription } from '@fleetwarden/eventstore';
+import type { EventStore, LogPosition, RecordedEvent, Subscription } from '@fleetwarden/eventstore';
 import { ControlSwitched, type NotificationTarget } from '@fleetwarden/redundancy-contracts';
 import type { Clock } from '@fleetwarden/shared-domain';
 import type { PairBook } from './pair-book';
@@ -20,6 +20,8 @@ export interface SwitchEffectsOptions {
   /** Deliveries tried per target (default 5), `retryMs` x 2^n apart (default 500). */
   attempts?: number;
   retryMs?: number;
+  /** Switches whose effects run at once (default 32). */
+  concurrency?: number;
   /** Real ms a member may take to confirm a control request (default 10000). */
   controlTimeoutMs?: number;
   /** Real ms a webhook may take (default 5000). */
@@ -30,12 +32,18 @@ export interface SwitchEffectsOptions {
 /**
  * What follows a switch, from the one instance that holds the lead: reads every `ControlSwitched`
  * in order from its checkpoint, tells the new active member to assume control and the other to
- * release it, then delivers the switch to each notification target of the pair (a NATS subject,
- * or a webhook POST), retried, each attempt recorded as `SwitchoverNotified`. The checkpoint moves
- * after all of that: a crash in between repeats the switch's effects (at least once).
+ * release it, and delivers the switch to each notification target of the pair (a NATS subject,
+ * or a webhook POST), retried, each attempt recorded as `SwitchoverNotified`. Several switches are
+ * served at once; the checkpoint moves past a switch once it and every earlier one are done, so a
+ * crash repeats the effects of the switches not yet done (at least once).
  */
 export class SwitchEffects {
   private subscription: Subscription | null = null;
+  /** Switches whose effects run, in log order; the checkpoint moves past a prefix once all of it is done. */
+  private readonly pending: Array<{ position: LogPosition; done: boolean }> = [];
+  private readonly slots: Array<() => void> = [];
+  private active = 0;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: SwitchEffectsOptions) {}
 
@@ -52,9 +60,44 @@ export class SwitchEffects {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
+    while (this.active > 0) await new Promise((r) => setTimeout(r, 20));
+    await this.saving;
   }
 
+  /**
+   * Starts the effects of one switch and returns at once (up to `concurrency` switches at a time,
+   * so that a mass failover with dead members is not served one 10 s wait after another).
+   */
   private async handle(event: RecordedEvent): Promise<void> {
+    if (this.active >= (this.options.concurrency ?? 32)) await new Promise<void>((r) => this.slots.push(r));
+    else this.active++;
+    const entry = {
+      position: { transactionId: event.transactionId, globalPosition: event.globalPosition },
+      done: false,
+    };
+    this.pending.push(entry);
+    void this.effects(event)
+      .catch((err) => this.options.logger.error(`effects of switch ${event.eventId}: ${String(err)}`))
+      .finally(() => {
+        entry.done = true;
+        const next = this.slots.shift();
+        if (next) next();
+        else this.active--;
+        this.advance();
+      });
+  }
+
+  private advance(): void {
+    let last: LogPosition | null = null;
+    while (this.pending[0]?.done) last = this.pending.shift()!.position;
+    if (!last) return;
+    const position = last;
+    this.saving = this.saving
+      .then(() => this.options.store.saveCheckpoint(SWITCH_EFFECTS_CHECKPOINT, position))
+      .catch((err) => this.options.logger.error(`switch effects checkpoint: ${String(err)}`));
+  }
+
+  private async effects(event: RecordedEvent): Promise<void> {
     const d = ControlSwitched.parse(event.data);
     const { book, nc, subjects, logger } = this.options;
     await book.run(d.pairId, null, () => null);
@@ -67,7 +110,7 @@ export class SwitchEffects {
         [server(d.to), 'assume-control'],
         [server(d.from), 'release-control'],
       ];
-      for (const [serverId, type] of requests) {
+      const control = requests.map(async ([serverId, type]) => {
         try {
           // A real take-over script may take a while: wait for it longer than for a correction.
           await sendControl(
@@ -81,13 +124,10 @@ export class SwitchEffects {
           // The keep-alive monitor corrects a member that claims the wrong control when it is back.
           logger.warn(`pair ${d.pairId}: ${type} to ${serverId} not confirmed: ${String(err)}`);
         }
-      }
-      await Promise.all(config.notificationTargets.map((target) => this.deliver(d, target)));
+      });
+      // The members are told and the targets notified at once: a dead member does not delay them.
+      await Promise.all([...control, ...config.notificationTargets.map((target) => this.deliver(d, target))]);
     }
-    await this.options.store.saveCheckpoint(SWITCH_EFFECTS_CHECKPOINT, {
-      transactionId: event.transactionId,
-      globalPosition: event.globalPosition,
-    });
   }
 
   private async deliver(d: ReturnType<typeof ControlSwitched.parse>, target: NotificationTarget): Promise<void> {

@@ -25,7 +25,19 @@ export type StartRollout = {
 };
 
 /** Decides which servers to dispatch at `now`, and which in-flight jobs have timed out. */
-export type Tick = { type: 'Tick'; data: { now: string; connectedServerIds: string[] } };
+export type Tick = {
+  type: 'Tick';
+  data: {
+    now: string;
+    connectedServerIds: string[];
+    /**
+     * Since when the caller has been watching (its lead began): a phase's time limit runs from
+     * this instant at the earliest, so the control plane's own outage never fails a job whose
+     * reports were waiting for it.
+     */
+    watchingSince?: string;
+  };
+};
 
 /** What an agent reported about a job. */
 export type RecordProgress = {

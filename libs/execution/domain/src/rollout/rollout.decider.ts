@@ -249,13 +249,13 @@ function cancelledBeforeStart(command: Extract<RolloutCommand, { type: 'CancelRo
 }
 
 /** Fails every in-flight job that stayed in its status longer than its limit. */
-function timeOutJobs(out: Emitter, now: number, nowIso: string): void {
+function timeOutJobs(out: Emitter, now: number, nowIso: string, watchingSince: number): void {
   for (const server of out.state.servers) {
     if (out.state.status === 'finished') return;
     if (!isInFlight(server.status) || server.jobId === null || server.phaseSince === null) continue;
     const status = server.status as keyof PhaseTimeouts;
     const limitMs = out.state.timeouts[status] * 1000;
-    if (now - Date.parse(server.phaseSince) >= limitMs) {
+    if (now - Math.max(Date.parse(server.phaseSince), watchingSince) >= limitMs) {
       fail(out, server, server.jobId, `timed out while ${status}`, [], nowIso);
     }
   }
@@ -268,7 +268,8 @@ function eligibleAt(state: RolloutState, server: RolloutServer): number {
 function tick(command: Tick, out: Emitter): void {
   const now = Date.parse(command.data.now);
   if (Number.isNaN(now)) throw rolloutInvalidOptions(`now is not a date: ${command.data.now}`);
-  timeOutJobs(out, now, command.data.now);
+  const watchingSince = command.data.watchingSince ? Date.parse(command.data.watchingSince) : Number.NEGATIVE_INFINITY;
+  timeOutJobs(out, now, command.data.now, watchingSince);
   if (out.state.status === 'finished') return;
   const connected = new Set(command.data.connectedServerIds);
   const { taskId, window } = out.state;

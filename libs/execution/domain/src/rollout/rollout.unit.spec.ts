@@ -301,6 +301,15 @@ describe('rollout', () => {
           ]);
       });
 
+      it('counts a time limit from when the caller began watching, not across its own outage', () => {
+        const limits = { dispatched: 60, downloading: 100, installing: 300, restarting: 100, validating: 100 };
+        const state = evolveAll(rolloutDecider, [started({ timeouts: limits }), dispatched('s0')]);
+        const late = { type: 'Tick' as const, data: { now: at(200), connectedServerIds: [], watchingSince: at(190) } };
+        expect(rolloutDecider.decide(late, state)).toEqual([]);
+        const after = { type: 'Tick' as const, data: { now: at(250), connectedServerIds: [], watchingSince: at(190) } };
+        expect(rolloutDecider.decide(after, state)[0]).toMatchObject({ type: 'ServerUpdateFailed' });
+      });
+
       it('a job that the agent never starts times out as dispatched', () => {
         const limits = { dispatched: 60, downloading: 100, installing: 300, restarting: 100, validating: 100 };
         const events = rolloutDecider.decide(
