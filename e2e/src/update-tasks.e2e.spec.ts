@@ -378,6 +378,7 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     execution = await startService('execution');
 
     const t = await finishedTask(id);
+    if (t.status !== 'COMPLETED') console.log(JSON.stringify(t.servers.filter((s) => s.status !== 'COMPLETED')));
     expect(t.status).toBe('COMPLETED');
     expect(t.progress).toEqual({ completed: 30, failed: 0, total: 30 });
 
