@@ -170,7 +170,7 @@ describe('redundancy service (NATS, PostgreSQL)', () => {
     webhook?.close();
     await deleteNamespaceStreams(namespace);
     await schema?.drop();
-  });
+  }, 30_000);
 
   it('refuses bad pairs with clear errors and records nothing', async () => {
     await until('servers in the view', async () => {

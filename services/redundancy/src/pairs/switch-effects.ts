@@ -20,6 +20,8 @@ export interface SwitchEffectsOptions {
   /** Deliveries tried per target (default 5), `retryMs` x 2^n apart (default 500). */
   attempts?: number;
   retryMs?: number;
+  /** Real ms `stop()` waits for effects in flight (default 2000). */
+  stopGraceMs?: number;
   /** Switches whose effects run at once (default 32). */
   concurrency?: number;
   /** Real ms a member may take to confirm a control request (default 10000). */
@@ -60,7 +62,10 @@ export class SwitchEffects {
   async stop(): Promise<void> {
     await this.subscription?.stop();
     this.subscription = null;
-    while (this.active > 0) await new Promise((r) => setTimeout(r, 20));
+    // Effects still waiting on a dead member are left behind: their checkpoint has not moved, so
+    // the next leader repeats them (at least once).
+    const deadline = Date.now() + (this.options.stopGraceMs ?? 2000);
+    while (this.active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await this.saving;
   }
 
