@@ -35,12 +35,13 @@ export function eventStoreContract(backend: string, open: () => Promise<Contract
     let fx: ContractFixture;
     let store: SqlEventStore;
 
+    // PGlite compiles its WebAssembly at open: seconds on a busy 2-core machine.
     beforeAll(async () => {
       fx = await open();
       store = fx.store;
       await store.migrate();
-    });
-    afterAll(() => fx.dispose());
+    }, 60_000);
+    afterAll(() => fx.dispose(), 60_000);
 
     describe('append', () => {
       it('stores a batch with consecutive stream versions and returns their positions', async () => {
