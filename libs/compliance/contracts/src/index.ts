@@ -1,0 +1,4 @@
+export * from './shared';
+export * from './events';
+export * from './commands';
+export * from './agent-messages';
