@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { ConsoleLogger } from '@nestjs/common';
@@ -14,6 +14,7 @@ import {
   startGatewayApp,
   type ServerListArgs,
 } from '@fleetwarden/gateway';
+import { alternatingP99, postGraphql, timed } from './graphql-latency';
 import type { BenchResult, Benchmark } from './harness';
 
 const NODE_FIELDS = `id reseller { id name } company { id name } address serverVersion webAppsVersion stage connected
@@ -35,11 +36,6 @@ export type LatencyBenchResult = BenchResult & {
   /** The same measurement for the page without `totalCount` (information only, no target). */
   withoutTotal: { value: number; baselineValue: number; ratio: number };
 };
-
-function p99(samples: number[]): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)];
-}
 
 async function fillReadModel(databaseUrl: string, schema: string, servers: number): Promise<void> {
   const db = new Client({ connectionString: databaseUrl });
@@ -67,60 +63,6 @@ async function fillReadModel(databaseUrl: string, schema: string, servers: numbe
   } finally {
     await db.end();
   }
-}
-
-function post(agent: Agent, port: number, token: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: '/graphql',
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          authorization: `Bearer ${token}`,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const ms = Number(process.hrtime.bigint() - started) / 1e6;
-          const text = Buffer.concat(chunks).toString();
-          if (res.statusCode !== 200 || text.includes('"errors"')) reject(new Error(`servers(first: 50): ${text}`));
-          else resolve(ms);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** p99 of the gateway and of the direct SQL, sampled in alternating rounds after a warm-up. */
-async function measure(
-  pair: { gateway: () => Promise<number>; direct: () => Promise<number> },
-  rounds: number,
-  perRound: number,
-): Promise<{ value: number; baselineValue: number }> {
-  for (let i = 0; i < perRound; i++) {
-    await pair.gateway();
-    await pair.direct();
-  }
-  const gateway: number[] = [];
-  const direct: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
-    for (const side of order) {
-      const samples = side === 'gateway' ? gateway : direct;
-      for (let i = 0; i < perRound; i++) samples.push(await pair[side]());
-    }
-  }
-  return { value: p99(gateway), baselineValue: p99(direct) };
 }
 
 /**
@@ -170,25 +112,20 @@ export function gatewayBenchmarks(env: { databaseUrl: string; natsUrl: string })
           const args: ServerListArgs = { filter: {}, order: ServerOrder.ID_ASC, first: 50, after: null };
           const page = buildServerPageQuery(`"${schema}"`, scope, args);
           const count = buildServerCountQuery(`"${schema}"`, scope, args.filter);
-          const timed = async (fn: () => Promise<unknown>) => {
-            const started = process.hrtime.bigint();
-            await fn();
-            return Number(process.hrtime.bigint() - started) / 1e6;
-          };
           const pageSql = async () => {
             const rows = await pool.query(page.sql, page.params);
             if (rows.rowCount !== 51) throw new Error(`direct SQL returned ${rows.rowCount} rows`);
           };
           const withTotal = {
-            gateway: () => post(agent, port, token, JSON.stringify({ query: SERVER_LIST_QUERY })),
+            gateway: () => postGraphql(agent, port, token, JSON.stringify({ query: SERVER_LIST_QUERY })),
             direct: () => timed(() => Promise.all([pageSql(), pool.query(count.sql, count.params)])),
           };
           const withoutTotal = {
-            gateway: () => post(agent, port, token, JSON.stringify({ query: SERVER_PAGE_QUERY })),
+            gateway: () => postGraphql(agent, port, token, JSON.stringify({ query: SERVER_PAGE_QUERY })),
             direct: () => timed(pageSql),
           };
-          const main = await measure(withTotal, rounds, perRound);
-          const pageOnly = await measure(withoutTotal, rounds, perRound);
+          const main = await alternatingP99(withTotal, rounds, perRound);
+          const pageOnly = await alternatingP99(withoutTotal, rounds, perRound);
           const ratio = (m: { value: number; baselineValue: number }) =>
             Math.round((m.value / m.baselineValue) * 1000) / 1000;
           const ms = (x: number) => Math.round(x * 100) / 100;
