@@ -9,6 +9,7 @@ import {
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
+import { graphqlRequest } from './support/stack';
 import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned } from './support/processes';
 
 jest.setTimeout(180_000);
@@ -47,16 +48,8 @@ describe('inventory end to end: npm start + npm run fleet -- --servers 200 --res
     return cli.stdout().trim();
   }
 
-  async function graphql<T>(tokenValue: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenValue}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data as T;
-  }
+  const graphql = <T>(tokenValue: string, query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    graphqlRequest<T>(port, tokenValue, query, variables);
 
   async function allServers(tokenValue: string): Promise<ServerNode[]> {
     const nodes: ServerNode[] = [];

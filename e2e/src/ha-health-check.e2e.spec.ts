@@ -7,12 +7,12 @@ import {
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
-import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned } from './support/processes';
+import { freePort, killIfRunning, pollUntil, runEntry, type Spawned } from './support/processes';
+import { graphqlRequest, simControl, stackEnv, startReadyRunner, token } from './support/stack';
 
 jest.setTimeout(300_000);
 
 const SPEED = 10;
-const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
 interface Report {
   clusterId: string;
@@ -41,28 +41,10 @@ describe('HA health check end to end: simulated components, skew, messaging down
   let nc: NatsConnection;
   let operator: string;
 
-  const env = () => ({
-    NATS_URL: TEST_NATS_URL,
-    FLEETWARDEN_NAMESPACE: namespace,
-    FLEETWARDEN_JWT_SECRET: JWT_SECRET,
-    FLEETWARDEN_START_NATS: 'false',
-    DATABASE_URL: schema.connectionString,
-    FLEETWARDEN_DB_SCHEMA: schema.schema,
-    FLEETWARDEN_CLOCK_SPEED: String(SPEED),
-    FLEETWARDEN_CLOCK_ORIGIN: origin,
-    LOG_LEVEL: 'log',
-  });
+  const env = () => stackEnv({ namespace, schema, clockSpeed: SPEED, clockOrigin: origin });
 
-  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data as T;
-  }
+  const graphql = <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    graphqlRequest<T>(port, operator, query, variables);
 
   const check = async (clusterId: string): Promise<Report> =>
     (
@@ -74,20 +56,14 @@ describe('HA health check end to end: simulated components, skew, messaging down
   const clocks = (r: Report) => r.clocks.map((c) => `${c.server.id} ${c.result}`);
 
   async function sim(message: Record<string, unknown>): Promise<void> {
-    const reply = await nc.request(`${namespace}.sim.control`, JSON.stringify(message), { timeout: 5000 });
-    expect(reply.json()).toMatchObject({ ok: true });
+    expect(await simControl(nc, namespace, message)).toMatchObject({ ok: true });
   }
 
   beforeAll(async () => {
     schema = await createTestSchema('e2eha');
     port = await freePort();
     nc = await connectNats({ url: TEST_NATS_URL, name: 'e2e-ha' });
-    runner = startRunner({ ...env(), PORT: String(port) });
-    await pollUntil(
-      'npm start ready',
-      async () => (/Fleetwarden ready/.test(runner!.stdout() + runner!.stderr()) ? true : undefined),
-      { timeoutMs: 60_000, intervalMs: 100, abort: runner.exited },
-    );
+    runner = await startReadyRunner({ ...env(), PORT: String(port) });
     fleet = runEntry('services/agent/src/fleet.ts', env(), [
       '--servers',
       '3',
@@ -98,9 +74,7 @@ describe('HA health check end to end: simulated components, skew, messaging down
       '--speed',
       String(SPEED),
     ]);
-    const token = runEntry('tools/token.ts', env(), ['--role', 'operator']);
-    expect(await token.exited).toBe(0);
-    operator = token.stdout().trim();
+    operator = await token(env(), '--role', 'operator');
     await pollUntil(
       'the HA cluster configured (its servers registered)',
       async () => {

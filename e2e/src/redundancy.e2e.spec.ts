@@ -8,7 +8,8 @@ import {
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
-import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned } from './support/processes';
+import { freePort, killIfRunning, pollUntil, runEntry, type Spawned } from './support/processes';
+import { graphqlRequest, simControl, stackEnv, startReadyRunner, token } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -18,7 +19,6 @@ const KEEPALIVE_SEC = 5;
 const THRESHOLD_SEC = 15;
 const HOLD_DOWN_SEC = 300;
 const PAIRS = 14;
-const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
 interface MemberView {
   server: { id: string } | null;
@@ -57,35 +57,10 @@ describe('redundancy end to end: failover, flapping, switchover, split view, upd
   let db: Client;
   let operator: string;
 
-  const env = () => ({
-    NATS_URL: TEST_NATS_URL,
-    FLEETWARDEN_NAMESPACE: namespace,
-    FLEETWARDEN_JWT_SECRET: JWT_SECRET,
-    FLEETWARDEN_START_NATS: 'false',
-    DATABASE_URL: schema.connectionString,
-    FLEETWARDEN_DB_SCHEMA: schema.schema,
-    FLEETWARDEN_CLOCK_SPEED: String(SPEED),
-    FLEETWARDEN_CLOCK_ORIGIN: origin,
-    LOG_LEVEL: 'log',
-  });
+  const env = () => stackEnv({ namespace, schema, clockSpeed: SPEED, clockOrigin: origin });
 
-  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as {
-      data?: T;
-      errors?: Array<{ message: string; extensions?: { code?: string } }>;
-    };
-    if (body.errors?.length) {
-      const err = new Error(body.errors.map((e) => e.message).join('; ')) as Error & { code?: string };
-      err.code = body.errors[0].extensions?.code;
-      throw err;
-    }
-    return body.data as T;
-  }
+  const graphql = <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    graphqlRequest<T>(port, operator, query, variables);
 
   const pair = async (id: string): Promise<PairView> =>
     (
@@ -95,8 +70,7 @@ describe('redundancy end to end: failover, flapping, switchover, split view, upd
     ).redundancyPair;
 
   async function sim(message: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const reply = await nc.request(`${namespace}.sim.control`, JSON.stringify(message), { timeout: 5000 });
-    const body = reply.json<Record<string, unknown> & { ok: boolean }>();
+    const body = await simControl<Record<string, unknown>>(nc, namespace, message);
     expect(body).toMatchObject({ ok: true });
     return body;
   }
@@ -127,12 +101,7 @@ describe('redundancy end to end: failover, flapping, switchover, split view, upd
     nc = await connectNats({ url: TEST_NATS_URL, name: 'e2e-redundancy' });
     db = new Client({ connectionString: schema.connectionString });
     await db.connect();
-    runner = startRunner({ ...env(), PORT: String(port) });
-    await pollUntil(
-      'npm start ready',
-      async () => (/Fleetwarden ready/.test(runner!.stdout() + runner!.stderr()) ? true : undefined),
-      { timeoutMs: 60_000, intervalMs: 100, abort: runner.exited },
-    );
+    runner = await startReadyRunner({ ...env(), PORT: String(port) });
     fleet = runEntry('services/agent/src/fleet.ts', env(), [
       '--servers',
       '2',
@@ -145,9 +114,7 @@ describe('redundancy end to end: failover, flapping, switchover, split view, upd
       '--keepalive',
       String(KEEPALIVE_SEC),
     ]);
-    const token = runEntry('tools/token.ts', env(), ['--role', 'operator']);
-    expect(await token.exited).toBe(0);
-    operator = token.stdout().trim();
+    operator = await token(env(), '--role', 'operator');
     await pollUntil(
       `${PAIRS} pairs configured and reporting`,
       async () => {

@@ -10,7 +10,8 @@ import {
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
-import { freePort, killIfRunning, pollUntil, runEntry, startRunner, type Spawned } from './support/processes';
+import { freePort, killIfRunning, pollUntil, runEntry, type Spawned } from './support/processes';
+import { graphqlRequest, simControl, stackEnv, startReadyRunner, token } from './support/stack';
 
 jest.setTimeout(300_000);
 
@@ -27,7 +28,6 @@ const STAGGER = 180;
  */
 const STAGGER_TOLERANCE_SEC = 15;
 const STAGGER_MAX_DEVIATION_SEC = STAGGER / 2;
-const JWT_SECRET = 'e2e-secret-that-is-at-least-32-characters-long';
 
 interface TaskServerRow {
   server: { id: string };
@@ -67,17 +67,7 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
   let operator: string;
   let serverIds: string[] = [];
 
-  const env = () => ({
-    NATS_URL: TEST_NATS_URL,
-    FLEETWARDEN_NAMESPACE: namespace,
-    FLEETWARDEN_JWT_SECRET: JWT_SECRET,
-    FLEETWARDEN_START_NATS: 'false',
-    DATABASE_URL: schema.connectionString,
-    FLEETWARDEN_DB_SCHEMA: schema.schema,
-    FLEETWARDEN_CLOCK_SPEED: String(SPEED),
-    FLEETWARDEN_CLOCK_ORIGIN: origin,
-    LOG_LEVEL: 'log',
-  });
+  const env = () => stackEnv({ namespace, schema, clockSpeed: SPEED, clockOrigin: origin });
 
   async function startService(name: 'scheduling' | 'execution'): Promise<Spawned> {
     const spawned = runEntry(`services/${name}/src/main.ts`, env());
@@ -89,16 +79,8 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     return spawned;
   }
 
-  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as { data?: T; errors?: Array<{ message: string }> };
-    if (body.errors?.length) throw new Error(body.errors.map((e) => e.message).join('; '));
-    return body.data as T;
-  }
+  const graphql = <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    graphqlRequest<T>(port, operator, query, variables);
 
   const task = async (id: string): Promise<TaskView> =>
     (await graphql<{ task: TaskView }>(`query ($id: ID!) { task(id: $id) { ${TASK_FIELDS} } }`, { id })).task;
@@ -151,16 +133,15 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     return data.scheduleUpdate.id;
   }
 
-  async function simControl<T = Record<string, unknown>>(message: Record<string, unknown>): Promise<T> {
-    const reply = await nc.request(`${namespace}.sim.control`, JSON.stringify(message), { timeout: 5000 });
-    const body = reply.json<T & { ok: boolean }>();
+  async function sim<T = Record<string, unknown>>(message: Record<string, unknown>): Promise<T> {
+    const body = await simControl<T>(nc, namespace, message);
     expect(body.ok).toBe(true);
     return body;
   }
 
   /** Jobs each simulated server executed (a redelivered command is not executed again). */
   async function executedJobs(): Promise<Map<string, SimJob[]>> {
-    const reply = await simControl<{ jobs: Record<string, { executed: SimJob[] }> }>({ action: 'jobs' });
+    const reply = await sim<{ jobs: Record<string, { executed: SimJob[] }> }>({ action: 'jobs' });
     return new Map(Object.entries(reply.jobs).map(([id, s]) => [id, s.executed]));
   }
 
@@ -198,12 +179,7 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
     nc = await connectNats({ url: TEST_NATS_URL, name: 'e2e-update-tasks' });
     db = new Client({ connectionString: schema.connectionString });
     await db.connect();
-    runner = startRunner({ ...env(), PORT: String(port), FLEETWARDEN_RUNNER_SERVICES: 'inventory,gateway' });
-    await pollUntil(
-      'npm start ready',
-      async () => (/Fleetwarden ready/.test(runner!.stdout() + runner!.stderr()) ? true : undefined),
-      { timeoutMs: 60_000, intervalMs: 100, abort: runner.exited },
-    );
+    runner = await startReadyRunner({ ...env(), PORT: String(port), FLEETWARDEN_RUNNER_SERVICES: 'inventory,gateway' });
     scheduling = await startService('scheduling');
     execution = await startService('execution');
     fleet = runEntry('services/agent/src/fleet.ts', env(), [
@@ -220,9 +196,7 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
       '--fail-rate',
       String(FAIL_RATE),
     ]);
-    const token = runEntry('tools/token.ts', env(), ['--role', 'operator']);
-    expect(await token.exited).toBe(0);
-    operator = token.stdout().trim();
+    operator = await token(env(), '--role', 'operator');
     serverIds = await pollUntil(
       `${SERVERS} connected servers`,
       async () => {
@@ -414,7 +388,7 @@ describe('update tasks end to end: staggered rollout, failures, cancel, kill -9,
   it('failure threshold 3 with 10 scripted failures: halts after the 3rd, the rest not started', async () => {
     await publish('9.1.0.40');
     const targets = healthy.slice(50, 60);
-    await simControl({ action: 'script-failures', serverIds: targets });
+    await sim({ action: 'script-failures', serverIds: targets });
     const id = await schedule('9.1.0.40', targets, { staggerSeconds: 60, failureThreshold: 3 });
     const t = await finishedTask(id);
     expect(t.status).toBe('FAILED');
