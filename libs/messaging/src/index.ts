@@ -41,3 +41,4 @@ export {
 } from './messaging.errors';
 export { newUser, renderAuthConfig } from './nats-auth';
 export type { AuthPlan, NkeyUser } from './nats-auth';
+export { sleep } from './async.util';

@@ -18,6 +18,7 @@ import {
   SUBJECTS,
   type FleetwardenConfig,
 } from '@fleetwarden/platform';
+import { sleep } from '@fleetwarden/messaging';
 import { AutoFailoverSet, ControlSwitched, PairConfigured } from '@fleetwarden/redundancy-contracts';
 import type { Clock } from '@fleetwarden/shared-domain';
 import { KeepAliveMonitor } from './pairs/keepalive-monitor';
@@ -73,7 +74,6 @@ export class RedundancyRuntime implements OnApplicationBootstrap, OnModuleDestro
       nc,
       subjects,
       clock,
-      clockSpeed: config.clockSpeed,
       logger,
       evaluateMs: options?.evaluateMs,
     });
@@ -154,17 +154,4 @@ export class RedundancyRuntime implements OnApplicationBootstrap, OnModuleDestro
       this.leading = false;
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -20,7 +20,6 @@ export interface KeepAliveMonitorOptions {
   nc: NatsConnection;
   subjects: Subjects;
   clock: Clock;
-  clockSpeed: number;
   logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
   /** Real ms between two evaluations of every pair (default 250). */
   evaluateMs?: number;
