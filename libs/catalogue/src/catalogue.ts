@@ -1,3 +1,4 @@
+import { COMPLIANCE_AGENT_MESSAGES, COMPLIANCE_COMMANDS, COMPLIANCE_EVENTS } from '@fleetwarden/compliance-contracts';
 import { CONTEXTS, MessageCatalogue, PING_COMMANDS } from '@fleetwarden/contracts';
 import { EXECUTION_AGENT_MESSAGES, EXECUTION_COMMANDS, EXECUTION_EVENTS } from '@fleetwarden/execution-contracts';
 import { INVENTORY_AGENT_MESSAGES, INVENTORY_COMMANDS, INVENTORY_EVENTS } from '@fleetwarden/inventory-contracts';
@@ -12,7 +13,14 @@ import { SCHEDULING_COMMANDS, SCHEDULING_EVENTS } from '@fleetwarden/scheduling-
 
 /** Every event, command and agent message of Fleetwarden; `docs/events.md` is generated from it. */
 export const catalogue = new MessageCatalogue({
-  events: [...INVENTORY_EVENTS, ...SCHEDULING_EVENTS, ...EXECUTION_EVENTS, ...REDUNDANCY_EVENTS, ...HA_CLUSTER_EVENTS],
+  events: [
+    ...INVENTORY_EVENTS,
+    ...SCHEDULING_EVENTS,
+    ...EXECUTION_EVENTS,
+    ...REDUNDANCY_EVENTS,
+    ...HA_CLUSTER_EVENTS,
+    ...COMPLIANCE_EVENTS,
+  ],
   commands: [
     ...CONTEXTS.map((context) => PING_COMMANDS[context]),
     ...INVENTORY_COMMANDS,
@@ -20,6 +28,12 @@ export const catalogue = new MessageCatalogue({
     ...EXECUTION_COMMANDS,
     ...REDUNDANCY_COMMANDS,
     ...HA_CLUSTER_COMMANDS,
+    ...COMPLIANCE_COMMANDS,
   ],
-  agentMessages: [...INVENTORY_AGENT_MESSAGES, ...EXECUTION_AGENT_MESSAGES, ...REDUNDANCY_AGENT_MESSAGES],
+  agentMessages: [
+    ...INVENTORY_AGENT_MESSAGES,
+    ...EXECUTION_AGENT_MESSAGES,
+    ...REDUNDANCY_AGENT_MESSAGES,
+    ...COMPLIANCE_AGENT_MESSAGES,
+  ],
 });

@@ -3,7 +3,7 @@ export const CONTEXTS = ['inventory', 'scheduling', 'execution', 'redundancy', '
 export type Context = (typeof CONTEXTS)[number];
 
 /** Kinds of agent messages on `<ns>.agent.<serverId>.<kind>`. */
-export const AGENT_MESSAGE_KINDS = ['hello', 'heartbeat', 'report', 'cmd', 'progress', 'keepalive', 'control'] as const;
+export const AGENT_MESSAGE_KINDS = ['hello', 'heartbeat', 'report', 'cmd', 'progress', 'keepalive', 'control', 'patches'] as const;
 export type AgentMessageKind = (typeof AGENT_MESSAGE_KINDS)[number];
 
 const NAMESPACE_PATTERN = /^[a-z][a-z0-9_]{0,31}$/;
@@ -62,7 +62,7 @@ export class Subjects {
     return `${this.namespace}.agent.${token('serverId', serverId)}.${kind}`;
   }
 
-  /** `FLEET_AGENT_PROGRESS` for namespace `fleet`: keeps agents' job progress until the execution service took it. */
+  /** `FLEET_AGENT_PROGRESS` for namespace `fleet`: keeps agents' job progress and patch reports until the services took them. */
   get agentProgressStream(): string {
     return `${this.namespace.toUpperCase()}_AGENT_PROGRESS`;
   }
@@ -70,6 +70,19 @@ export class Subjects {
   /** `fleet.agent.*.progress`: the progress messages of every agent. */
   get allAgentProgress(): string {
     return `${this.namespace}.agent.*.progress`;
+  }
+
+  /** `fleet.agent.*.patches`: the OS-patch install reports of every agent (kept in the agent progress stream). */
+  get allAgentPatches(): string {
+    return `${this.namespace}.agent.*.patches`;
+  }
+
+  /**
+   * `fleet.notify.compliance.<reseller>`: notifications of a reseller about patch compliance
+   * (alerted, breached, charged, urgent and emergency updates), plain NATS publish.
+   */
+  complianceNotification(reseller: string): string {
+    return `${this.namespace}.notify.compliance.${token('reseller', reseller)}`;
   }
 
   /** `fleet.dlq.<consumer>`: messages a consumer gave up on, with the error attached. */

@@ -73,9 +73,10 @@ export interface AgentProgressStreamOptions extends EventsStreamOptions {
 }
 
 /**
- * Creates or updates `<NS>_AGENT_PROGRESS` on `<ns>.agent.*.progress`: agents publish job progress
- * with JetStream (`Nats-Msg-Id` = `<jobId>:<phase>`), so a progress message sent while the
- * execution service is down waits for it instead of being lost. Safe to call from several processes.
+ * Creates or updates `<NS>_AGENT_PROGRESS` on `<ns>.agent.*.progress` and `<ns>.agent.*.patches`:
+ * agents publish job progress (`Nats-Msg-Id` = `<jobId>:<phase>`) and OS-patch install reports
+ * with JetStream, so a message sent while the execution or compliance service is down waits for it
+ * instead of being lost. Safe to call from several processes.
  */
 export function ensureAgentProgressStream(
   jsm: JetStreamManager,
@@ -84,7 +85,7 @@ export function ensureAgentProgressStream(
 ): Promise<StreamInfo> {
   return ensureStream(jsm, {
     name: subjects.agentProgressStream,
-    subjects: [subjects.allAgentProgress],
+    subjects: [subjects.allAgentProgress, subjects.allAgentPatches],
     storage: options.storage === 'memory' ? StorageType.Memory : StorageType.File,
     num_replicas: options.replicas ?? 1,
     duplicate_window: nanos(options.duplicateWindowMs ?? 120_000),

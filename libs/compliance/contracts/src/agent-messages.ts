@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineAgentMessage } from '@fleetwarden/contracts';
 import {
   idSchema,
   isoDateTimeSchema,
@@ -6,14 +7,6 @@ import {
   patchInstallStarterSchema,
   patchListSchema,
 } from './shared';
-
-/**
- * Subject kind the agents' patch reports are meant for: `<ns>.agent.<serverId>.patches`. Not yet
- * one of `AGENT_MESSAGE_KINDS` (`@fleetwarden/contracts`), so the report is not declared with
- * `defineAgentMessage` yet: once the kind is added there, wrap {@link agentPatchReportSchema} in
- * `defineAgentMessage({ kind: 'patches', ... })` and list it in the catalogue.
- */
-export const PATCHES_AGENT_MESSAGE_KIND = 'patches';
 
 /** What an agent reports after OS updates were installed on its server. */
 export const agentPatchReportSchema = z
@@ -37,3 +30,16 @@ export const agentPatchReportSchema = z
     'Sent by an agent after OS updates were installed on its server: when, which patches, who started them (reseller, automated, operations). The compliance service records it as a `RecordPatchInstall` (`source` `system` when `taskId` is set, else `outside`).',
   );
 export type AgentPatchReport = z.output<typeof agentPatchReportSchema>;
+
+/**
+ * An agent's OS-patch install report on `<ns>.agent.<serverId>.patches`, published with JetStream
+ * (kept in the agent progress stream until the compliance service took it).
+ */
+export const AgentPatchReport = defineAgentMessage({
+  kind: 'patches',
+  description:
+    'Sent by the agent, with JetStream (`Nats-Msg-Id` = `<serverId>:<installedAt>`), after OS updates were installed on its server: when, which patches, who started them. Recorded as `RecordPatchInstall` (`source` `system` when `taskId` is set, else `outside`). `serverId` must equal the subject token.',
+  schema: agentPatchReportSchema,
+});
+
+export const COMPLIANCE_AGENT_MESSAGES = [AgentPatchReport] as const;

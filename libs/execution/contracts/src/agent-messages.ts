@@ -40,6 +40,22 @@ export const updateCommandSchema = z
   })
   .strict();
 
+/**
+ * Install OS patches (an operations patch task, an automated update, an urgent or emergency
+ * update). The agent replies `{ ok: true, jobId }` and, once installed, reports the install on
+ * `<ns>.agent.<serverId>.patches` with `taskId` = `jobId`; a job id it already has is ignored.
+ */
+export const installPatchesCommandSchema = z
+  .object({
+    type: z.literal('install-patches'),
+    jobId: idSchema,
+    patches: z.array(z.string().min(1).max(200).regex(/^\S+$/)).min(1).max(1000),
+    startedBy: z.enum(['reseller', 'automated', 'operations']),
+    kind: z.enum(['regular', 'urgent', 'emergency']),
+    urgentUpdateId: idSchema.nullable(),
+  })
+  .strict();
+
 /** Stop a job that has not yet gone past installing. */
 export const cancelCommandSchema = z.object({ type: z.literal('cancel'), jobId: idSchema }).strict();
 
@@ -50,8 +66,8 @@ export const cancelCommandSchema = z.object({ type: z.literal('cancel'), jobId: 
 export const AgentCommand = defineAgentMessage({
   kind: 'cmd',
   description:
-    'Sent by the control plane to the agent as a request (discriminated on `type`): `update` installs component versions, `cancel` stops a job not yet past installing. The agent replies `{ ok: true, jobId }`.',
-  schema: z.discriminatedUnion('type', [updateCommandSchema, cancelCommandSchema]),
+    'Sent by the control plane to the agent as a request (discriminated on `type`): `update` installs component versions, `cancel` stops a job not yet past installing, `install-patches` installs OS patches (reported afterwards on `patches`). The agent replies `{ ok: true, jobId }`.',
+  schema: z.discriminatedUnion('type', [updateCommandSchema, cancelCommandSchema, installPatchesCommandSchema]),
 });
 
 /** Progress of an update job, on `<ns>.agent.<serverId>.progress`, one message per phase. */

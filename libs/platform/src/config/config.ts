@@ -56,6 +56,16 @@ export interface FleetwardenConfig {
    * `gateway`); default all. The others then run as their own processes.
    */
   runnerServices: RunnerPart[];
+  /**
+   * `FLEETWARDEN_OPERATOR_TIME_ZONE`: IANA time zone of the operator; the patch-compliance day
+   * counters change at its midnight. Default `UTC`.
+   */
+  operatorTimeZone: string;
+  /**
+   * `FLEETWARDEN_BREACH_CHARGE`: what the reseller is charged when operations installs the updates
+   * of a breached server, as `<amount> <currency>` (`640.00 USD`, the default); kept in cents.
+   */
+  breachCharge: { value: number; currency: 'USD' };
 }
 
 /** What `npm start` can host: the five services and the gateway. */
@@ -75,7 +85,30 @@ export const CONFIG_DEFAULTS = {
   FLEETWARDEN_DUPLICATE_WINDOW_MS: 120_000,
   FLEETWARDEN_GRAPHQL_INTROSPECTION: false,
   FLEETWARDEN_START_NATS: 'auto',
+  FLEETWARDEN_OPERATOR_TIME_ZONE: 'UTC',
+  FLEETWARDEN_BREACH_CHARGE: '640.00 USD',
 } as const;
+
+/** Currencies a charge may be configured in (ISO 4217). */
+export const CHARGE_CURRENCIES = ['USD'] as const;
+
+function isIanaTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const MONEY_PATTERN = /^(\d{1,9})(?:\.(\d{2}))? ([A-Z]{3})$/;
+
+/** `640.00 USD` -> `{ value: 64000, currency: 'USD' }`; null when not of that form. */
+export function parseMoney(raw: string): { value: number; currency: 'USD' } | null {
+  const m = MONEY_PATTERN.exec(raw.trim());
+  if (!m || !(CHARGE_CURRENCIES as readonly string[]).includes(m[3])) return null;
+  return { value: Number(m[1]) * 100 + Number(m[2] ?? '0'), currency: m[3] as 'USD' };
+}
 
 const JWT_SECRET_MIN_LENGTH = 32;
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -177,6 +210,18 @@ const variables = {
       .transform((s) => s.split(',').map((part) => part.trim()))
       .pipe(z.array(z.enum(RUNNER_PARTS, `must list some of ${RUNNER_PARTS.join(', ')}, separated by commas`)).min(1)),
   },
+  FLEETWARDEN_OPERATOR_TIME_ZONE: {
+    schema: z.string().trim().refine(isIanaTimeZone, 'must be an IANA time zone, e.g. Europe/Vienna'),
+  },
+  FLEETWARDEN_BREACH_CHARGE: {
+    schema: z
+      .string()
+      .refine(
+        (s) => parseMoney(s) !== null,
+        `must be a non-negative amount with two decimals and a currency (${CHARGE_CURRENCIES.join(', ')}), e.g. 640.00 USD`,
+      )
+      .transform((s) => parseMoney(s) as { value: number; currency: 'USD' }),
+  },
 } satisfies Record<string, Variable<unknown>>;
 
 type Variables = typeof variables;
@@ -227,6 +272,10 @@ export function loadConfig(
     healthPort: p.FLEETWARDEN_HEALTH_PORT,
     startNats: p.FLEETWARDEN_START_NATS ?? CONFIG_DEFAULTS.FLEETWARDEN_START_NATS,
     runnerServices: p.FLEETWARDEN_RUNNER_SERVICES ? [...new Set(p.FLEETWARDEN_RUNNER_SERVICES)] : [...RUNNER_PARTS],
+    operatorTimeZone: p.FLEETWARDEN_OPERATOR_TIME_ZONE ?? CONFIG_DEFAULTS.FLEETWARDEN_OPERATOR_TIME_ZONE,
+    breachCharge:
+      p.FLEETWARDEN_BREACH_CHARGE ??
+      (parseMoney(CONFIG_DEFAULTS.FLEETWARDEN_BREACH_CHARGE) as { value: number; currency: 'USD' }),
   };
 }
 

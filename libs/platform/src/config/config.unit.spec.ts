@@ -36,6 +36,8 @@ describe('loadConfig', () => {
         healthPort: undefined,
         startNats: 'auto',
         runnerServices: ['inventory', 'scheduling', 'execution', 'redundancy', 'compliance', 'gateway'],
+        operatorTimeZone: 'UTC',
+        breachCharge: { value: 64_000, currency: 'USD' },
       });
     });
 
@@ -86,7 +88,20 @@ describe('loadConfig', () => {
         healthPort: 9100,
         startNats: 'false',
         runnerServices: ['inventory', 'gateway'],
+        operatorTimeZone: 'UTC',
+        breachCharge: { value: 64_000, currency: 'USD' },
       });
+    });
+
+    it('reads the operator time zone and the breach charge in cents', () => {
+      const config = loadConfig(
+        { FLEETWARDEN_OPERATOR_TIME_ZONE: 'Europe/Vienna', FLEETWARDEN_BREACH_CHARGE: '700.50 USD' },
+        CWD,
+      );
+      expect(config.operatorTimeZone).toBe('Europe/Vienna');
+      expect(config.breachCharge).toEqual({ value: 70050, currency: 'USD' });
+      expect(loadConfig({}, CWD).breachCharge).toEqual({ value: 64000, currency: 'USD' });
+      expect(loadConfig({}, CWD).operatorTimeZone).toBe('UTC');
     });
 
     it('accepts a fractional clock speed', () => {
@@ -123,6 +138,14 @@ describe('loadConfig', () => {
       [
         { FLEETWARDEN_CLOCK_SPEED: '0' },
         'Invalid configuration: FLEETWARDEN_CLOCK_SPEED must be a positive number (got "0")',
+      ],
+      [
+        { FLEETWARDEN_OPERATOR_TIME_ZONE: 'Mars/Olympus' },
+        'Invalid configuration: FLEETWARDEN_OPERATOR_TIME_ZONE must be an IANA time zone, e.g. Europe/Vienna (got "Mars/Olympus")',
+      ],
+      [
+        { FLEETWARDEN_BREACH_CHARGE: '-640.00 USD' },
+        'Invalid configuration: FLEETWARDEN_BREACH_CHARGE must be a non-negative amount with two decimals and a currency (USD), e.g. 640.00 USD (got "-640.00 USD")',
       ],
       [
         { FLEETWARDEN_CLOCK_SPEED: 'fast' },

@@ -15,6 +15,8 @@ export interface ServiceTestEnv {
   clockSpeed?: number;
   /** ISO-8601 origin of a faster clock (shared with the test's own clock). */
   clockOrigin?: string;
+  /** More environment variables of the service (`FLEETWARDEN_OPERATOR_TIME_ZONE`, ...). */
+  extraEnv?: Record<string, string>;
 }
 
 /** The configuration of a service under test (`TEST_LOG_LEVEL` shows its logs). */
@@ -27,6 +29,7 @@ export function serviceTestConfig(env: ServiceTestEnv): FleetwardenConfig {
     FLEETWARDEN_CLOCK_SPEED: String(env.clockSpeed ?? 1),
     ...(env.clockOrigin ? { FLEETWARDEN_CLOCK_ORIGIN: env.clockOrigin } : {}),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'error',
+    ...env.extraEnv,
   });
 }
 
