@@ -5,6 +5,7 @@ import { MercuriusDriver, type MercuriusDriverConfig } from '@nestjs/mercurius';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { HealthController, PLATFORM_CONFIG, type FleetwardenConfig } from '@fleetwarden/platform';
 import { AuthModule } from './auth/auth.module';
+import { ComplianceModule } from './compliance/compliance.module';
 import { TokenVerifier } from './auth/request-auth';
 import type { GatewayOptions } from './gateway.options';
 import { formatGraphQLErrors } from './graphql/error-formatter';
@@ -71,6 +72,7 @@ export class GatewayModule {
         InventoryModule.forRoot(options),
         SchedulingModule.forRoot(options),
         RedundancyModule.forRoot(options),
+        ComplianceModule.forRoot(options),
       ],
       controllers: [HealthController],
       providers: [ServicesHealthChecks, SystemResolver, { provide: APP_FILTER, useClass: GraphQLErrorFilter }],

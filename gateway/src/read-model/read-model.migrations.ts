@@ -219,6 +219,94 @@ export const READ_MODEL_MIGRATIONS: readonly ReadModelMigration[] = [
       `CREATE INDEX rm_pair_changes_order ON ${s}.rm_pair_changes (tx_id, seq)`,
     ],
   },
+  {
+    version: 6,
+    name: 'compliance: server counters, charges, urgent updates, patch batches, automation, changes',
+    statements: (s) => [
+      // One row per server with compliance events; counters are computed at query time from
+      // last_installed_at and the clock. reseller_id / hosting_provider as the last event said.
+      `CREATE TABLE ${s}.rm_compliance_servers (
+         server_id text COLLATE "C" PRIMARY KEY,
+         reseller_id text NOT NULL,
+         hosting_provider text,
+         last_installed_at timestamptz,
+         last_install_kind text,
+         last_started_by text,
+         last_install_source text,
+         install_count int NOT NULL DEFAULT 0,
+         alerted boolean NOT NULL DEFAULT false,
+         breached boolean NOT NULL DEFAULT false,
+         operations_scheduled boolean NOT NULL DEFAULT false,
+         unapproved_flag_count int NOT NULL DEFAULT 0,
+         last_emergency_update_id text,
+         last_emergency_at timestamptz)`,
+      `CREATE INDEX rm_compliance_servers_reseller ON ${s}.rm_compliance_servers (reseller_id)`,
+      `CREATE TABLE ${s}.rm_compliance_charges (
+         event_id text PRIMARY KEY,
+         server_id text COLLATE "C" NOT NULL,
+         reseller_id text NOT NULL,
+         amount_cents bigint NOT NULL,
+         currency text NOT NULL,
+         reason text NOT NULL,
+         days_since_last_update int,
+         installed_at timestamptz NOT NULL,
+         at timestamptz NOT NULL)`,
+      `CREATE INDEX rm_compliance_charges_at ON ${s}.rm_compliance_charges (at, event_id)`,
+      `CREATE INDEX rm_compliance_charges_reseller_at ON ${s}.rm_compliance_charges (reseller_id, at, event_id)`,
+      `CREATE TABLE ${s}.rm_urgent_updates (
+         id text COLLATE "C" PRIMARY KEY,
+         patches jsonb NOT NULL,
+         reason text NOT NULL,
+         declared_by text NOT NULL,
+         declared_at timestamptz NOT NULL,
+         completed boolean NOT NULL DEFAULT false,
+         completed_at timestamptz)`,
+      `CREATE TABLE ${s}.rm_urgent_update_resellers (
+         urgent_update_id text COLLATE "C" NOT NULL,
+         reseller_id text COLLATE "C" NOT NULL,
+         affected int NOT NULL,
+         patched int NOT NULL DEFAULT 0,
+         completed boolean NOT NULL DEFAULT false,
+         completed_at timestamptz,
+         PRIMARY KEY (urgent_update_id, reseller_id))`,
+      `CREATE INDEX rm_urgent_update_resellers_reseller ON ${s}.rm_urgent_update_resellers (reseller_id)`,
+      // Each affected server once, so that a repeated ServerPatched counts once.
+      `CREATE TABLE ${s}.rm_urgent_update_servers (
+         urgent_update_id text COLLATE "C" NOT NULL,
+         server_id text COLLATE "C" NOT NULL,
+         reseller_id text NOT NULL,
+         patched_at timestamptz,
+         PRIMARY KEY (urgent_update_id, server_id))`,
+      `CREATE TABLE ${s}.rm_patch_batches (
+         id text COLLATE "C" PRIMARY KEY,
+         state text NOT NULL,
+         patches jsonb NOT NULL,
+         downloaded_by text NOT NULL,
+         downloaded_at timestamptz NOT NULL,
+         internal_server_ids jsonb,
+         piloted_at timestamptz,
+         watch_ends_at timestamptz,
+         approved_by text,
+         approved_at timestamptz)`,
+      `CREATE TABLE ${s}.rm_patch_automation (
+         reseller_id text COLLATE "C" PRIMARY KEY,
+         enabled boolean NOT NULL,
+         schedule jsonb,
+         set_by text NOT NULL,
+         set_at timestamptz NOT NULL)`,
+      // Written by the compliance projection in its transaction (one row per server compliance event);
+      // every gateway instance tails the committed rows in (tx_id, seq) order and publishes them.
+      `CREATE TABLE ${s}.rm_compliance_changes (
+         seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         tx_id xid8 NOT NULL DEFAULT pg_current_xact_id(),
+         server_id text NOT NULL,
+         reseller_id text NOT NULL,
+         event_type text NOT NULL,
+         at timestamptz NOT NULL,
+         recorded_at timestamptz NOT NULL DEFAULT now())`,
+      `CREATE INDEX rm_compliance_changes_order ON ${s}.rm_compliance_changes (tx_id, seq)`,
+    ],
+  },
 ];
 
 /** Applies the pending read-model migrations in one transaction, one instance at a time. */

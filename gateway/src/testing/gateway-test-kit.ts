@@ -5,7 +5,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import type { EventStore, NewEvent } from '@fleetwarden/eventstore';
 import { serverStreamId } from '@fleetwarden/inventory-contracts';
-import { EVENT_STORE, loadConfig, type FleetwardenConfig } from '@fleetwarden/platform';
+import { CLOCK, EVENT_STORE, loadConfig, type FleetwardenConfig } from '@fleetwarden/platform';
+import type { Clock } from '@fleetwarden/shared-domain';
 import { issueToken, type TokenClaims } from '../auth/jwt-tokens';
 import { startGatewayApp } from '../gateway-app';
 import type { GatewayOptions } from '../gateway.options';
@@ -18,6 +19,8 @@ export interface GatewayTestKit {
   /** `http://127.0.0.1:<port>` */
   baseUrl: string;
   token(claims: TokenClaims, ttlSeconds?: number): Promise<string>;
+  /** Stops the gateway's clock at `time` (null: the real clock again). */
+  setNow(time: Date | string | null): void;
   /** POST /graphql; resolves with the response (status and JSON body). */
   graphql(
     query: string,
@@ -37,6 +40,8 @@ export interface GatewayTestEnv {
   databaseUrl: string;
   schema: string;
   namespace: string;
+  /** Installation settings to override (`operatorTimeZone`, `breachCharge`, ...). */
+  config?: Partial<FleetwardenConfig>;
 }
 
 /** Starts a gateway on port 0 (no outbox relay) with a random JWT secret. */
@@ -50,6 +55,7 @@ export async function startGatewayTestKit(env: GatewayTestEnv, gateway: GatewayO
       FLEETWARDEN_NAMESPACE: env.namespace,
       FLEETWARDEN_JWT_SECRET: secret,
     }),
+    ...env.config,
     port: 0,
   };
   const logger = new ConsoleLogger({ logLevels: ['error', 'fatal'] });
@@ -57,12 +63,17 @@ export async function startGatewayTestKit(env: GatewayTestEnv, gateway: GatewayO
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   const key = new TextEncoder().encode(secret);
+  const clock = app.get<Clock>(CLOCK);
+  const realNow = clock.now;
   return {
     app,
     config,
     store: app.get<EventStore>(EVENT_STORE),
     baseUrl,
     token: (claims, ttlSeconds = 3600) => issueToken(key, claims, { ttlSeconds }),
+    setNow(time) {
+      clock.now = time === null ? realNow : () => new Date(time);
+    },
     async graphql(query, options = {}) {
       let req = request(baseUrl).post('/graphql').set('content-type', 'application/json');
       if (options.token) req = req.set('authorization', `Bearer ${options.token}`);

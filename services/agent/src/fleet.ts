@@ -40,7 +40,7 @@ runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
   return {
     async close() {
       await simulator.stop();
-      const { servers, hellos, heartbeats, updates, pairs } = simulator.stats();
+      const { servers, hellos, heartbeats, updates, pairs, patches } = simulator.stats();
       const redundancy =
         pairs.pairs > 0
           ? `; ${pairs.pairs} pairs (${pairs.configured} configured): ${pairs.keepAlives} keep-alives, ` +
@@ -49,6 +49,7 @@ runMain({ name: 'fleet' }, async ({ config, logger, atExit }) => {
       logger.log(
         `stopped ${servers} agents after ${hellos} hellos, ${heartbeats} heartbeats and ${updates.started} ` +
           `update jobs (${updates.completed} completed, ${updates.failed} failed, ${updates.duplicates} duplicate deliveries ignored)` +
+          `, ${patches.stored} OS-patch reports stored (${patches.commands} install-patches commands)` +
           redundancy,
         'fleet',
       );

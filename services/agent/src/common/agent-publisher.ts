@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { AgentMessageContract, Subjects } from '@fleetwarden/contracts';
+import { AgentPatchReport } from '@fleetwarden/compliance-contracts';
 import { AgentProgress, type AgentProgressMessage } from '@fleetwarden/execution-contracts';
 import {
   AgentHello,
@@ -46,7 +47,12 @@ export interface AgentPublisherOptions {
   publishTimeoutMs?: number;
   /** Told about every failed progress publish (it is retried). */
   onProgressRetry?: (err: unknown, attempt: number, message: AgentProgressMessage) => void;
+  /** Told about every failed patch-report publish (it is retried). */
+  onPatchReportRetry?: (err: unknown, attempt: number, message: AgentPatchReportMessage) => void;
 }
+
+/** An agent's OS-patch install report (the contract's output shape). */
+export type AgentPatchReportMessage = AgentPatchReport;
 
 /** The publisher was closed while a progress message still waited to be stored. */
 export class PublisherClosedError extends Error {
@@ -59,6 +65,11 @@ export function progressMsgId(message: Pick<AgentProgressMessage, 'jobId' | 'pha
   return `${message.jobId}:${message.phase}`;
 }
 
+/** `Nats-Msg-Id` of a patch report: the stream stores each install of a server once. */
+export function patchReportMsgId(message: Pick<AgentPatchReportMessage, 'serverId' | 'installedAt'>): string {
+  return `${message.serverId}:${message.installedAt}`;
+}
+
 /**
  * Sends agent messages on `<ns>.agent.<serverId>.<kind>`. Each message is checked against its
  * contract first, so an agent never puts a message on the wire that the control plane must reject;
@@ -68,7 +79,8 @@ export function progressMsgId(message: Pick<AgentProgressMessage, 'jobId' | 'pha
  * `<NS>_AGENT_PROGRESS`, msgID `<jobId>:<phase>`), so it waits for an execution service that is
  * down; a publish that fails (no stream yet, no ack in time, disconnected) is retried with backoff
  * until it is stored or the publisher is closed, and the messages of one job are stored in the
- * order they were given.
+ * order they were given. OS-patch install reports go through the same stream (msgID
+ * `<serverId>:<installedAt>`), retried the same way.
  */
 export class AgentPublisher {
   private readonly validate: boolean;
@@ -129,7 +141,40 @@ export class AgentPublisher {
     return next;
   }
 
-  /** Progress messages given but not yet stored. */
+  /**
+   * Stores one OS-patch install report in JetStream on `<ns>.agent.<serverId>.patches`. Resolves
+   * once the stream acked it (a duplicate ack counts); rejects with the contract's
+   * `ValidationError` before sending anything, or with {@link PublisherClosedError}.
+   */
+  patchReport(message: AgentPatchReportMessage): Promise<void> {
+    let body: AgentPatchReportMessage;
+    try {
+      body = this.validate ? AgentPatchReport.parse(message) : message;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const key = `patches:${body.serverId}`;
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    this.pending++;
+    const next = previous
+      .catch(() => undefined)
+      .then(() =>
+        this.store(
+          AgentPatchReport.subject(body.serverId, this.subjects),
+          JSON.stringify(body),
+          patchReportMsgId(body),
+          (err, attempt) => this.options.onPatchReportRetry?.(err, attempt, body),
+        ),
+      )
+      .finally(() => {
+        this.pending--;
+        if (this.tails.get(key) === next) this.tails.delete(key);
+      });
+    this.tails.set(key, next);
+    return next;
+  }
+
+  /** Progress messages and patch reports given but not yet stored. */
   get pendingProgress(): number {
     return this.pending;
   }
@@ -152,16 +197,28 @@ export class AgentPublisher {
     this.aborted.abort();
   }
 
-  private async storeProgress(message: AgentProgressMessage): Promise<void> {
-    const subject = AgentProgress.subject(message.serverId, this.subjects);
-    const payload = JSON.stringify(message);
-    const msgID = progressMsgId(message);
+  private storeProgress(message: AgentProgressMessage): Promise<void> {
+    return this.store(
+      AgentProgress.subject(message.serverId, this.subjects),
+      JSON.stringify(message),
+      progressMsgId(message),
+      (err, attempt) => this.options.onProgressRetry?.(err, attempt, message),
+    );
+  }
+
+  /** Publishes to JetStream until acked, retrying with backoff, or the publisher is closed. */
+  private async store(
+    subject: string,
+    payload: string,
+    msgID: string,
+    onRetry: (err: unknown, attempt: number) => void,
+  ): Promise<void> {
     const initial = this.options.retryInitialMs ?? 100;
     const max = this.options.retryMaxMs ?? 5000;
     const signal = this.aborted.signal;
     for (let attempt = 1; ; attempt++) {
       if (signal.aborted || this.nc.isClosed()) {
-        throw new PublisherClosedError(`progress ${msgID} of ${message.serverId} not stored: the publisher is closed`);
+        throw new PublisherClosedError(`${subject} ${msgID} not stored: the publisher is closed`);
       }
       try {
         this.js ??= jetstream(this.nc);
@@ -169,7 +226,7 @@ export class AgentPublisher {
         return;
       } catch (err) {
         if (signal.aborted || this.nc.isClosed()) continue;
-        this.options.onProgressRetry?.(err, attempt, message);
+        onRetry(err, attempt);
         const wait = Math.min(max, initial * 2 ** Math.min(attempt - 1, 20));
         await sleep(wait * (0.75 + Math.random() * 0.5), undefined, { signal }).catch(() => undefined);
       }

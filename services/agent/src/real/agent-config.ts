@@ -51,6 +51,20 @@ export interface AgentUpdateConfig {
   components: Partial<Record<UpdateComponent, ComponentUpdateCommands>>;
 }
 
+/**
+ * How this server installs OS patches: `installCommand` is an argv (no shell) to which the patch
+ * ids are appended; it runs in the config file's directory with `FLEETWARDEN_JOB_ID` set and must
+ * exit 0 within `timeoutSec`.
+ */
+export interface AgentPatchConfig {
+  workDir: string;
+  installCommand: string[];
+  timeoutSec: number;
+}
+
+/** Default `patches.timeoutSec`: one hour. */
+export const DEFAULT_PATCH_TIMEOUT_SEC = 3600;
+
 /** A validated agent config; paths are absolute. */
 export interface AgentConfig {
   serverId: string;
@@ -70,6 +84,8 @@ export interface AgentConfig {
   hostConfig: Partial<HostConfig>;
   /** Update commands; without them the agent refuses every update. */
   update?: AgentUpdateConfig;
+  /** The OS-patch install command; without it the agent refuses every `install-patches`. */
+  patches?: AgentPatchConfig;
   /** Keep-alive probes and control commands; without them the agent is in no redundancy pair. */
   redundancy?: AgentRedundancyConfig;
 }
@@ -130,6 +146,16 @@ const updateSchema = z
   )
   .strict();
 
+const patchesSchema = z
+  .object({
+    installCommand: z
+      .array(z.string().min(1, 'must be a non-empty argument').max(10_000))
+      .min(1, 'must give the program (an argv array; the patch ids are appended)')
+      .max(100),
+    timeoutSec: z.number().int().positive().max(86_400).default(DEFAULT_PATCH_TIMEOUT_SEC),
+  })
+  .strict();
+
 const agentConfigSchema = z
   .object({
     serverId: idSchema,
@@ -162,6 +188,7 @@ const agentConfigSchema = z
       .strict()
       .optional(),
     update: updateSchema.optional(),
+    patches: patchesSchema.optional(),
     redundancy: redundancyConfigSchema.optional(),
   })
   .strict();
@@ -202,6 +229,15 @@ export function parseAgentConfig(value: unknown, options: ParseAgentConfigOption
     filesDir: resolve(c.filesDir),
     hostConfig: c.hostConfig ?? {},
     ...(c.update ? { update: { workDir: path.resolve(options.baseDir), components: definedOnly(c.update) } } : {}),
+    ...(c.patches
+      ? {
+          patches: {
+            workDir: path.resolve(options.baseDir),
+            installCommand: c.patches.installCommand,
+            timeoutSec: c.patches.timeoutSec,
+          },
+        }
+      : {}),
     ...(c.redundancy ? { redundancy: toRedundancyConfig(c.redundancy, path.resolve(options.baseDir)) } : {}),
   };
 }

@@ -67,6 +67,26 @@ describe('parseAgentConfig', () => {
     expect(parseAgentConfig({ ...minimal, hostConfig }, { baseDir: '/' }).hostConfig).toEqual(hostConfig);
   });
 
+  it('takes the patch install argv, run in the config directory, with a default timeout', () => {
+    const config = parseAgentConfig(
+      { ...minimal, patches: { installCommand: ['/usr/bin/apt-get', 'install', '-y'] } },
+      { baseDir: '/etc/agent' },
+    );
+    expect(config.patches).toEqual({
+      workDir: '/etc/agent',
+      installCommand: ['/usr/bin/apt-get', 'install', '-y'],
+      timeoutSec: 3600,
+    });
+    expect(parseAgentConfig(minimal, { baseDir: '/' }).patches).toBeUndefined();
+    expect(problem({ ...minimal, patches: { installCommand: [] } })).toContain(
+      'patches.installCommand: must give the program',
+    );
+    expect(problem({ ...minimal, patches: { installCommand: 'apt-get install' } })).toContain(
+      'patches.installCommand:',
+    );
+    expect(problem({ ...minimal, patches: { installCommand: ['x'], timeoutSec: 0 } })).toContain('patches.timeoutSec:');
+  });
+
   it('takes update commands per component, run in the config directory', () => {
     const update = {
       'server-image': {

@@ -37,7 +37,17 @@ const UPDATE_COMMANDS = {
   'client-apps': { install: `echo started; ${SLEEP}; echo never`, validate: 'true' },
 };
 
-function agentConfig(dir: string, namespace: string, serverId: string, update?: object): AgentConfig {
+/** Logs the job id and the patch ids it got as arguments; a patch `broken_1` makes it fail. */
+const PATCH_COMMAND = {
+  installCommand: [
+    '/bin/sh',
+    '-c',
+    'echo "$FLEETWARDEN_JOB_ID:$#:$*" >> patches.log; for p; do [ "$p" != broken_1 ] || exit 4; done; echo done',
+    'install-patches',
+  ],
+};
+
+function agentConfig(dir: string, namespace: string, serverId: string, update?: object, patches?: object): AgentConfig {
   return parseAgentConfig(
     {
       serverId,
@@ -56,6 +66,7 @@ function agentConfig(dir: string, namespace: string, serverId: string, update?: 
       filesDir: 'bin',
       hostConfig: { fqdn: 'ucs9.cedar.example.net', hostName: 'ucs9', publicIp: null, privateIp: '10.9.0.1' },
       ...(update ? { update } : {}),
+      ...(patches ? { patches } : {}),
     },
     { baseDir: dir },
   );
@@ -107,7 +118,7 @@ describe('RealAgent executing updates on NATS', () => {
     traffic = new AgentTraffic(observer, namespace);
     progress = await ProgressStream.open(observer, subjects);
     agent = new RealAgent({
-      config: agentConfig(dir, namespace, SERVER_ID, UPDATE_COMMANDS),
+      config: agentConfig(dir, namespace, SERVER_ID, UPDATE_COMMANDS, PATCH_COMMAND),
       agentVersion: '0.0.0-test',
       logger,
       killGraceMs: 200,
@@ -242,10 +253,60 @@ describe('RealAgent executing updates on NATS', () => {
       await expect(
         command(update('job-7', [{ component: 'server-image', version: '9.0.0.210' }]), 'srv-upd-2'),
       ).resolves.toEqual({ ok: false, error: 'no update commands configured for server-image' });
+      await expect(command(installPatches('patch-7', ['libc6_2.35']), 'srv-upd-2')).resolves.toEqual({
+        ok: false,
+        error:
+          'install-patches refused: no patch install command configured (patches.installCommand in the agent config)',
+      });
     } finally {
       await other.stop();
     }
     expect(progress.phases('job-7')).toEqual([]);
+    expect(progress.patches.filter((p) => p.message.serverId === 'srv-upd-2')).toEqual([]);
     expect(progress.invalid).toEqual([]);
   });
+
+  it('installs patches with the configured command once per job id and reports the install', async () => {
+    const patches = ['openssl_3.0.13-0ubuntu3.4', 'libc6_2.35-0ubuntu3.8'];
+    const before = Date.now();
+    await expect(command(installPatches('patch-1', patches))).resolves.toEqual({ ok: true, jobId: 'patch-1' });
+    await expect(command(installPatches('patch-1', patches))).resolves.toEqual({ ok: true, jobId: 'patch-1' });
+    await waitFor(() => progress.patches.some((p) => p.message.taskId === 'patch-1'), 'the patch report');
+    const [report] = progress.patches.filter((p) => p.message.taskId === 'patch-1');
+    expect(report.message).toMatchObject({
+      serverId: SERVER_ID,
+      patches,
+      startedBy: 'operations',
+      kind: 'urgent',
+      urgentUpdateId: 'urgent-1',
+    });
+    expect(Date.parse(report.message.installedAt)).toBeGreaterThanOrEqual(before);
+    expect(report.msgId).toBe(`${SERVER_ID}:${report.message.installedAt}`);
+    expect(fs.readFileSync(path.join(dir, 'patches.log'), 'utf8')).toBe(`patch-1:2:${patches.join(' ')}\n`);
+  });
+
+  it('does not report a failed install, and installs it when the job is sent again', async () => {
+    await expect(command(installPatches('patch-2', ['broken_1']))).resolves.toEqual({ ok: true, jobId: 'patch-2' });
+    await waitFor(
+      () => logger.lines.some((l) => l.includes('patch job patch-2 failed: the install command exited with code 4')),
+      'the failure',
+    );
+    await expect(command(installPatches('patch-2', ['broken_1']))).resolves.toEqual({ ok: true, jobId: 'patch-2' });
+    await waitFor(
+      () => fs.readFileSync(path.join(dir, 'patches.log'), 'utf8').split('patch-2:').length === 3,
+      'the second try',
+    );
+    expect(progress.patches.filter((p) => p.message.taskId === 'patch-2')).toEqual([]);
+  });
 });
+
+function installPatches(jobId: string, patches: string[]) {
+  return {
+    type: 'install-patches',
+    jobId,
+    patches,
+    startedBy: 'operations',
+    kind: 'urgent',
+    urgentUpdateId: 'urgent-1',
+  };
+}

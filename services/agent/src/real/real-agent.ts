@@ -14,6 +14,7 @@ import { AgentConfigError, type AgentConfig, type NatsCredentials } from './agen
 import { answerHaCheck } from './ha-check';
 import { parseControlRequest, type PairControlReply } from './pair-control';
 import { createProbes, type AgentProbes } from './probes';
+import { PatchInstaller } from './patch-installer';
 import { RedundancyMember } from './redundancy-member';
 import { diffSnapshots } from './snapshot-diff';
 import { UpdateExecutor } from './update-executor';
@@ -44,7 +45,9 @@ export interface RealAgentOptions {
  * The agent of one real server: hello on connect and after every reconnect, heartbeats every
  * interval, and a report with the changed parts whenever a re-probe (every N heartbeats) sees a
  * change. It executes `update` and `cancel` commands from `<ns>.agent.<serverId>.cmd` with the
- * config's update commands, publishing progress through JetStream, and re-probes after each job.
+ * config's update commands, publishing progress through JetStream, and re-probes after each job;
+ * `install-patches` commands run the config's patch command ({@link PatchInstaller}) and are
+ * reported on `<ns>.agent.<serverId>.patches` (refused without one).
  * It answers `ha-check` requests on `<ns>.agent.<serverId>.control` by timing a TCP connect to
  * each peer (see {@link answerHaCheck}). With a `redundancy` section it is a member of a pair: it
  * sends keep-alives and runs the `assume-control` / `release-control` commands (see
@@ -69,6 +72,7 @@ export class RealAgent {
   private commands: Subscription | undefined;
   private controlRequests: Subscription | undefined;
   private executor: UpdateExecutor | undefined;
+  private patchInstaller: PatchInstaller | undefined;
   private redundancy: RedundancyMember | undefined;
   private progressRetries = 0;
 
@@ -122,6 +126,14 @@ export class RealAgent {
         void (this.probing ?? Promise.resolve(false)).catch(() => false).then(() => this.probeNow());
       },
     });
+    this.patchInstaller = new PatchInstaller({
+      serverId: config.serverId,
+      patches: config.patches,
+      clock: this.clock,
+      logger: this.options.logger,
+      killGraceMs: this.options.killGraceMs,
+      publish: (report) => publisher.patchReport(report),
+    });
     if (config.redundancy) {
       this.redundancy = new RedundancyMember({
         serverId: config.serverId,
@@ -169,6 +181,7 @@ export class RealAgent {
     this.controlRequests = undefined;
     await this.redundancy?.stop();
     await this.executor?.stop('agent stopped');
+    await this.patchInstaller?.stop();
     await this.probing?.catch(() => undefined);
     if (this.publisher && !(await this.publisher.settle(this.options.stopGraceMs ?? 2000))) {
       this.options.logger.warn(`${this.publisher.pendingProgress} progress message(s) not stored`, LOG_CONTEXT);
@@ -209,9 +222,13 @@ export class RealAgent {
   }
 
   private onCommand(msg: Msg): void {
-    if (this.stopped || !this.executor) return;
+    if (this.stopped || !this.executor || !this.patchInstaller) return;
     const parsed = parseAgentCommand(msg.string());
-    const reply = parsed.ok ? this.executor.handle(parsed.command) : parsed.reply;
+    const reply = !parsed.ok
+      ? parsed.reply
+      : parsed.command.type === 'install-patches'
+        ? this.patchInstaller.handle(parsed.command)
+        : this.executor.handle(parsed.command);
     if (!reply.ok) this.options.logger.warn(`refused a command: ${reply.error}`, LOG_CONTEXT);
     else if (parsed.ok) this.options.logger.log(`${parsed.command.type} ${reply.jobId}: accepted`, LOG_CONTEXT);
     if (msg.reply) msg.respond(JSON.stringify(reply));

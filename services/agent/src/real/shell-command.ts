@@ -26,11 +26,15 @@ export type ShellCommandResult =
 const OUTPUT_GRACE_MS = 200;
 
 /**
- * Runs `command` with `/bin/sh -c` in its own process group, streaming its output lines. On
+ * Runs `command` with `/bin/sh -c` (or, given an argv array, that program with those arguments,
+ * no shell) in its own process group, streaming its output lines. On
  * timeout or abort the whole group gets SIGTERM, then SIGKILL after the grace period, so a
  * `sleep` started by the script dies with it. Never rejects.
  */
-export function runShellCommand(command: string, options: ShellCommandOptions): Promise<ShellCommandResult> {
+export function runShellCommand(
+  command: string | readonly string[],
+  options: ShellCommandOptions,
+): Promise<ShellCommandResult> {
   return new Promise((resolve) => {
     if (options.signal?.aborted) {
       resolve({ kind: 'aborted' });
@@ -38,7 +42,9 @@ export function runShellCommand(command: string, options: ShellCommandOptions): 
     }
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn('/bin/sh', ['-c', command], {
+      const [file, ...args] = typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
+      if (file === undefined) throw new Error('empty command');
+      child = spawn(file, args, {
         cwd: options.cwd,
         env: { ...process.env, ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type {
-  AgentCommandMessage,
+  AgentCancelCommand,
   AgentProgressMessage,
   AgentUpdateCommand,
   UpdateComponent,
@@ -76,7 +76,7 @@ export class UpdateExecutor {
   constructor(private readonly options: UpdateExecutorOptions) {}
 
   /** Decides a command and starts what it asks for; the reply is ready at once. */
-  handle(command: AgentCommandMessage): AgentCommandReply {
+  handle(command: AgentUpdateCommand | AgentCancelCommand): AgentCommandReply {
     if (command.type === 'cancel') {
       const decision = this.jobs.decideCancel(command);
       if (!decision.stop) return decision.reply;

@@ -21,8 +21,11 @@ export const FLEET_USAGE = `usage: npm run fleet -- --servers N [--pairs P] [--r
 The virtual servers execute update and cancel commands on <ns>.agent.<serverId>.cmd and publish
 their progress with JetStream (stream <NS>_AGENT_PROGRESS). Pair members send keep-alives on
 <ns>.agent.<serverId>.keepalive and answer control requests on <ns>.agent.<serverId>.control.
+Each server reports its last OS-patch install (0-150 days before the start, by the seed) on
+<ns>.agent.<serverId>.patches after its first hello, and runs install-patches commands.
 Control on <ns>.sim.control: stop, start, script-failures, jobs, keepalive-stop, keepalive-start,
-service-down, service-up, replication, pairs (see services/agent/README.md).
+service-down, service-up, replication, pairs, clock-skew, messaging-down, messaging-up,
+install-patches, patch-history (see services/agent/README.md).
 
 environment: NATS_URL, FLEETWARDEN_NAMESPACE, FLEETWARDEN_CLOCK_SPEED, FLEETWARDEN_CLOCK_ORIGIN, LOG_LEVEL`;
 

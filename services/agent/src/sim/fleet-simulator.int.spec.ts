@@ -145,8 +145,9 @@ describe('FleetSimulator on NATS', () => {
     await expect(control({ action: 'explode', serverIds: ['srv-00001'] })).resolves.toEqual({
       ok: false,
       error:
-        'unknown action "explode" (known: clock-skew, jobs, keepalive-start, keepalive-stop, messaging-down, ' +
-        'messaging-up, pairs, replication, script-failures, service-down, service-up, start, stop)',
+        'unknown action "explode" (known: clock-skew, install-patches, jobs, keepalive-start, keepalive-stop, ' +
+        'messaging-down, messaging-up, pairs, patch-history, replication, script-failures, service-down, ' +
+        'service-up, start, stop)',
     });
     await expect(control({ action: 'stop', serverIds: 'srv-00001' })).resolves.toMatchObject({
       ok: false,

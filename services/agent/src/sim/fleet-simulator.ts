@@ -20,6 +20,13 @@ import type { SimRedundancyService } from './pair-member';
 import { hash32 } from './prng';
 import { SimHaCheck, type SimHaCheckControl } from './sim-ha-check';
 import { SimPairs, type SimPairStats, type SimPairView } from './sim-pairs';
+import {
+  SimPatches,
+  type SimPatchControl,
+  type SimPatchHistoryEntry,
+  type SimPatchInstallRequest,
+  type SimPatchStats,
+} from './sim-patches';
 import { SimUpdates, type SimUpdateStats } from './sim-updates';
 import { TimerQueue } from './timer-queue';
 import { simFailingServerIds, type SimUpdatePhase } from './update-script';
@@ -73,6 +80,10 @@ export interface FleetSimulatorOptions {
   actions?: readonly SimAction[];
   /** Check every message against its contract before sending it (default true). */
   validate?: boolean;
+  /** OS-patch reports awaiting their JetStream ack at once (default 256). */
+  patchConcurrency?: number;
+  /** Clock seconds an `install-patches` command takes (default 5). */
+  patchInstallSec?: number;
 }
 
 export interface FleetSimulatorStats {
@@ -85,6 +96,8 @@ export interface FleetSimulatorStats {
   updates: SimUpdateStats;
   /** Pairs, keep-alives sent, control requests received, pairs configured. */
   pairs: SimPairStats;
+  /** OS-patch reports stored, dropped, waiting; `install-patches` commands. */
+  patches: SimPatchStats;
 }
 
 /**
@@ -102,8 +115,11 @@ export interface FleetSimulatorStats {
  * ({@link SimPairs}): keep-alives on `<ns>.agent.<serverId>.keepalive`, control requests on one
  * wildcard subscription `<ns>.agent.*.control`, and each pair configured through `ConfigurePair`.
  * Every server answers `ha-check` requests on that subscription too ({@link SimHaCheck}).
+ *
+ * Each server's last OS-patch install lies 0-150 days before the start; it reports it after its
+ * first hello, and runs `install-patches` commands ({@link SimPatches}).
  */
-export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
+export class FleetSimulator implements SimulatorControl, SimHaCheckControl, SimPatchControl {
   readonly subjects: Subjects;
   /** Real milliseconds between two heartbeats of one agent. */
   readonly intervalMs: number;
@@ -116,6 +132,7 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
   private readonly configurator: PairConfigurator;
   private readonly redundancy: SimPairs;
   private readonly haCheck: SimHaCheck;
+  private readonly patches: SimPatches;
   /** Servers whose first update attempts fail (`--fail-rate`). */
   readonly failingServerIds: ReadonlySet<string>;
   private commands: Subscription | undefined;
@@ -127,6 +144,7 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
   private startedAt = 0;
   private publishErrors = 0;
   private progressRetries = 0;
+  private patchRetries = 0;
   private readonly allGreeted: Promise<void>;
   private resolveAllGreeted!: () => void;
 
@@ -157,6 +175,15 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
           logger.warn(
             `progress ${message.jobId}:${message.phase} of ${message.serverId} not stored yet (attempt ${attempt}, ` +
               `${this.progressRetries} retries so far), retrying: ${(err as Error)?.message ?? String(err)}`,
+            LOG_CONTEXT,
+          );
+        }
+      },
+      onPatchReportRetry: (err, attempt, message) => {
+        if (this.patchRetries++ % 1000 === 0) {
+          logger.warn(
+            `patch report ${message.serverId}:${message.installedAt} not stored yet (attempt ${attempt}, ` +
+              `${this.patchRetries} retries so far), retrying: ${(err as Error)?.message ?? String(err)}`,
             LOG_CONTEXT,
           );
         }
@@ -205,6 +232,17 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
       known: (id) => this.find(id) !== undefined,
       online: (id) => this.find(id)?.online ?? false,
     });
+    this.patches = new SimPatches({
+      fleet,
+      clock: options.clock,
+      speed,
+      queue: this.queue,
+      publish: (report) => this.publisher.patchReport(report),
+      online: (id) => this.find(id)?.online ?? false,
+      logger,
+      concurrency: options.patchConcurrency,
+      installSec: options.patchInstallSec,
+    });
     this.registry = new SimActionRegistry(options.actions);
     this.control = new SimControlHandler(connection, this.subjects, this, this.registry, logger);
     this.allGreeted = new Promise((resolve) => (this.resolveAllGreeted = resolve));
@@ -235,6 +273,7 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
     this.watchConnection();
     const now = this.queue.time();
     this.startedAt = now;
+    this.patches.start();
     for (const agent of this.agents) {
       agent.online = true;
       this.schedule(agent, now + this.phase(agent));
@@ -262,6 +301,7 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
    */
   async stop(progressGraceMs = 2000): Promise<void> {
     this.queue.close();
+    this.patches.close();
     this.configurator.stop();
     this.control.stop();
     this.commands?.unsubscribe();
@@ -295,7 +335,13 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
       heartbeats: this.heartbeats,
       updates: this.updates.stats(),
       pairs: this.redundancy.stats(),
+      patches: this.patches.stats(),
     };
+  }
+
+  /** Resolves once every server's initial OS-patch report was stored in JetStream. */
+  whenInitialPatchesStored(): Promise<void> {
+    return this.patches.whenInitialStored();
   }
 
   /** Resolves once no `ConfigurePair` attempt runs or waits to be retried. */
@@ -340,7 +386,24 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
     const held = agent.held ?? [];
     agent.held = undefined;
     for (const message of held) this.publishProgress(message);
+    this.patches.resumed(serverId);
     return true;
+  }
+
+  simNow(): Date {
+    return this.options.clock.now();
+  }
+
+  firstServerIds(count: number): string[] {
+    return this.agents.slice(0, Math.max(0, count)).map((a) => a.serverId);
+  }
+
+  installPatches(serverId: string, request: SimPatchInstallRequest): boolean {
+    return this.patches.install(serverId, request);
+  }
+
+  patchHistory(serverIds?: readonly string[]): SimPatchHistoryEntry[] {
+    return this.patches.history(serverIds);
   }
 
   scriptFailure(serverId: string, phase: SimUpdatePhase): boolean {
@@ -417,7 +480,11 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
     // Another simulator's server, or one that is offline: no answer.
     if (!agent?.online) return;
     const parsed = parseAgentCommand(msg.string());
-    const reply: AgentCommandReply = parsed.ok ? this.updates.handle(serverId, parsed.command) : parsed.reply;
+    const reply: AgentCommandReply = !parsed.ok
+      ? parsed.reply
+      : parsed.command.type === 'install-patches'
+        ? this.patches.command(serverId, parsed.command)
+        : this.updates.handle(serverId, parsed.command);
     if (!parsed.ok && !reply.ok) {
       this.options.logger.warn(`refused a command for ${serverId}: ${reply.error}`, LOG_CONTEXT);
     }
@@ -529,7 +596,10 @@ export class FleetSimulator implements SimulatorControl, SimHaCheckControl {
     agent.seq = 0;
     agent.hellos++;
     this.hellos++;
-    if (agent.hellos === 1) this.redundancy.helloSent(agent.serverId);
+    if (agent.hellos === 1) {
+      this.redundancy.helloSent(agent.serverId);
+      this.patches.firstHello(agent.index, agent.serverId);
+    }
     if (agent.hellos === 1 && ++this.greeted === this.agents.length) {
       this.options.logger.log(
         `all ${this.agents.length} agents said hello in ${formatMs(this.queue.time() - this.startedAt)}`,

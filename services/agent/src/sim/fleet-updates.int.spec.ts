@@ -10,6 +10,7 @@ import { AgentTraffic, MemoryLogger, ProgressStream, waitFor } from '../testing/
 import type { SimControlReply } from './control/sim-actions';
 import { FleetModel, SIM_SERVER_VERSION } from './fleet-data';
 import { FleetSimulator } from './fleet-simulator';
+import { simInitialPatchInstall } from './patch-data';
 import { simFailingServerIds } from './update-script';
 
 const SERVERS = 30;
@@ -43,6 +44,9 @@ describe('FleetSimulator executing updates on NATS', () => {
   let traffic: AgentTraffic;
   let progress: ProgressStream;
   let sim: FleetSimulator;
+  const clock = createClock(SPEED, Date.now());
+  /** The sim clock just before and just after the start. */
+  let startedBetween: [number, number];
 
   const command = async (serverId: string, body: unknown, timeout = 2000): Promise<AgentCommandReply> => {
     const payload = typeof body === 'string' ? body : JSON.stringify(body);
@@ -67,14 +71,16 @@ describe('FleetSimulator executing updates on NATS', () => {
       connection: simConnection,
       namespace,
       fleet,
-      clock: createClock(SPEED, Date.now()),
+      clock,
       speed: SPEED,
       heartbeatSec: 10,
       failRate: FAIL_RATE,
       agentVersion: '0.0.0-test',
       logger,
     });
+    const before = clock.now().getTime();
     sim.start();
+    startedBetween = [before, clock.now().getTime()];
     await sim.whenAllGreeted();
   });
 
@@ -261,5 +267,111 @@ describe('FleetSimulator executing updates on NATS', () => {
     const finals = progress.stored.filter((s) => s.message.phase === 'completed' || s.message.phase === 'failed');
     expect(finals).toHaveLength(executed.length);
     expect(logger.lines.filter((l) => l.startsWith('error'))).toEqual([]);
+  });
+
+  describe('OS patches', () => {
+    const DAY_MS = 86_400_000;
+    const patchReports = (filter: (r: (typeof progress.patches)[number]['message']) => boolean) =>
+      progress.patches.filter((p) => filter(p.message));
+
+    it("reports each server's last install after its hello: 0-150 days before the start, outside the system", async () => {
+      await sim.whenInitialPatchesStored();
+      const initial = patchReports((m) => m.taskId === null && m.startedBy === 'reseller');
+      expect(initial.map((p) => p.message.serverId).sort()).toEqual(ids);
+      const starts = new Set<number>();
+      for (const { msgId, message } of initial) {
+        expect(msgId).toBe(`${message.serverId}:${message.installedAt}`);
+        expect(message).toMatchObject({ kind: 'regular', urgentUpdateId: null });
+        const installedAt = Date.parse(message.installedAt);
+        expect(installedAt).toBeGreaterThanOrEqual(startedBetween[0] - 150 * DAY_MS);
+        expect(installedAt).toBeLessThanOrEqual(startedBetween[1]);
+        // The age comes from the seed: each install plus its seeded age is the start instant.
+        const { ageMs, patches } = simInitialPatchInstall(SEED, fleet.indexOf(message.serverId) as number);
+        expect(message.patches).toEqual(patches);
+        starts.add(installedAt + ageMs);
+      }
+      expect(starts.size).toBe(1);
+      const [start] = starts;
+      expect(start).toBeGreaterThanOrEqual(startedBetween[0]);
+      expect(start).toBeLessThanOrEqual(startedBetween[1]);
+      const reply = await control({ action: 'patch-history' });
+      expect(reply.ok && reply.patchHistory).toEqual(
+        ids.map((serverId) => ({
+          serverId,
+          lastInstalledAt: initial.find((p) => p.message.serverId === serverId)?.message.installedAt,
+          hostingProvider: fleet.server(fleet.indexOf(serverId) as number).hostingProvider,
+          reseller: fleet.server(fleet.indexOf(serverId) as number).reseller.id,
+        })),
+      );
+      expect(sim.stats().patches).toMatchObject({ stored: SERVERS, dropped: 0, waiting: 0 });
+    });
+
+    it('install-patches (control) makes the servers report an install with the fields given', async () => {
+      const installedAt = new Date(clock.now().getTime() - DAY_MS).toISOString();
+      const reply = await control({
+        action: 'install-patches',
+        count: 3,
+        startedBy: 'operations',
+        kind: 'urgent',
+        urgentUpdateId: 'urgent-7',
+        patches: ['openssl_3.0.13-0ubuntu3.4'],
+        installedAt,
+      });
+      expect(reply).toEqual({
+        ok: true,
+        action: 'install-patches',
+        affected: 3,
+        serverIds: ids.slice(0, 3),
+        installedAt: new Date(installedAt).toISOString(),
+      });
+      await waitFor(() => patchReports((m) => m.urgentUpdateId === 'urgent-7').length === 3, 'the urgent installs');
+      expect(patchReports((m) => m.urgentUpdateId === 'urgent-7').map((p) => p.message)).toEqual(
+        ids.slice(0, 3).map((serverId) =>
+          expect.objectContaining({
+            serverId,
+            installedAt: new Date(installedAt).toISOString(),
+            patches: ['openssl_3.0.13-0ubuntu3.4'],
+            startedBy: 'operations',
+            kind: 'urgent',
+            taskId: null,
+          }),
+        ),
+      );
+      const history = await control({ action: 'patch-history', serverIds: [ids[0]] });
+      expect(history.ok && history.patchHistory?.[0].lastInstalledAt).toBe(new Date(installedAt).toISOString());
+      const future = await control({ action: 'install-patches', count: 1, installedAt: '2999-01-01T00:00:00Z' });
+      expect(future).toMatchObject({
+        ok: false,
+        error: expect.stringContaining('installedAt: 2999-01-01T00:00:00Z is in the future'),
+      });
+    });
+
+    it('runs an install-patches command once and reports it with taskId = jobId', async () => {
+      const id = ids[5];
+      const body = {
+        type: 'install-patches',
+        jobId: 'patch-job-1',
+        patches: ['libc6_2.35-0ubuntu3.8'],
+        startedBy: 'automated',
+        kind: 'regular',
+        urgentUpdateId: null,
+      };
+      const before = clock.now().getTime();
+      await expect(command(id, body)).resolves.toEqual({ ok: true, jobId: 'patch-job-1' });
+      await expect(command(id, body)).resolves.toEqual({ ok: true, jobId: 'patch-job-1' });
+      await waitFor(() => patchReports((m) => m.taskId === 'patch-job-1').length > 0, 'the install report');
+      const [report] = patchReports((m) => m.taskId === 'patch-job-1');
+      expect(report.message).toMatchObject({
+        serverId: id,
+        patches: ['libc6_2.35-0ubuntu3.8'],
+        startedBy: 'automated',
+        kind: 'regular',
+        urgentUpdateId: null,
+      });
+      expect(Date.parse(report.message.installedAt)).toBeGreaterThan(before);
+      await new Promise((resolve) => setTimeout(resolve, (5 * 1000) / SPEED + 200));
+      expect(patchReports((m) => m.taskId === 'patch-job-1')).toHaveLength(1);
+      expect(sim.stats().patches).toMatchObject({ commands: 1, duplicates: 1 });
+    });
   });
 });

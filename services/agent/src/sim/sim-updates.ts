@@ -1,6 +1,5 @@
 import type {
   AgentCancelCommand,
-  AgentCommandMessage,
   AgentProgressMessage,
   AgentUpdateCommand,
   UpdatePhase,
@@ -68,7 +67,7 @@ export class SimUpdates {
   constructor(private readonly options: SimUpdatesOptions) {}
 
   /** Runs a command of `serverId` (an online server this simulator runs) and gives its reply. */
-  handle(serverId: string, command: AgentCommandMessage): AgentCommandReply {
+  handle(serverId: string, command: AgentUpdateCommand | AgentCancelCommand): AgentCommandReply {
     return command.type === 'update' ? this.update(serverId, command) : this.cancel(serverId, command);
   }
 

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
 import type { Subjects } from '@fleetwarden/contracts';
+import { AgentPatchReport } from '@fleetwarden/compliance-contracts';
 import { AgentProgress, type AgentProgressMessage } from '@fleetwarden/execution-contracts';
 import { ensureAgentProgressStream } from '@fleetwarden/messaging';
 
@@ -99,6 +100,8 @@ export interface StoredProgress {
  */
 export class ProgressStream {
   readonly stored: StoredProgress[] = [];
+  /** Patch reports (`<ns>.agent.*.patches`) the stream holds, in stream order. */
+  readonly patches: Array<{ seq: number; msgId: string | undefined; message: AgentPatchReport }> = [];
   /** Messages the stream holds that break the contract. */
   readonly invalid: unknown[] = [];
 
@@ -118,6 +121,14 @@ export class ProgressStream {
     void (async () => {
       for await (const m of messages) {
         try {
+          if (m.subject.endsWith('.patches')) {
+            stream.patches.push({
+              seq: m.seq,
+              msgId: m.headers?.get('Nats-Msg-Id'),
+              message: AgentPatchReport.parse(m.json()),
+            });
+            continue;
+          }
           stream.stored.push({
             seq: m.seq,
             msgId: m.headers?.get('Nats-Msg-Id'),

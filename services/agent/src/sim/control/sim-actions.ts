@@ -1,9 +1,17 @@
 import { z } from 'zod';
 import { formatPath } from '@fleetwarden/contracts';
+import {
+  idSchema as complianceIdSchema,
+  isoDateTimeSchema,
+  patchInstallKindSchema,
+  patchInstallStarterSchema,
+  patchListSchema,
+} from '@fleetwarden/compliance-contracts';
 import { idSchema } from '@fleetwarden/inventory-contracts';
 import { REPLICATION_STATES } from '@fleetwarden/redundancy-contracts';
 import { SIM_REDUNDANCY_SERVICES } from '../pair-member';
 import { isSimHaCheckControl, type SimHaCheckControl } from '../sim-ha-check';
+import { isSimPatchControl, type SimPatchControl, type SimPatchHistoryEntry } from '../sim-patches';
 import type { SimPairView } from '../sim-pairs';
 import { SIM_UPDATE_PHASES } from '../update-script';
 import type { SimServerJobs, SimulatorControl } from './simulator-control';
@@ -23,6 +31,12 @@ export interface SimActionResult {
   pairs?: Record<string, SimPairView>;
   /** `pairs`: listed pair ids this simulator does not run. */
   unknownPairIds?: string[];
+  /** `install-patches`: the servers that report the install. */
+  serverIds?: string[];
+  /** `install-patches`: when the install happened (ISO). */
+  installedAt?: string;
+  /** `patch-history`: each server's last OS-patch install. */
+  patchHistory?: SimPatchHistoryEntry[];
 }
 
 /** Reply to a control request (when it has a reply subject). */
@@ -226,6 +240,98 @@ export const messagingUpAction = defineSimAction({
   run: (message, sim) => forEachServer(message.serverIds, sim, (id) => haCheckControl(sim).setMessaging(id, true)),
 });
 
+/** The OS-patch side of the simulator; an action on one without it fails with the reason. */
+function patchControl(sim: SimulatorControl): SimPatchControl {
+  if (!isSimPatchControl(sim)) throw new Error('this simulator does not simulate OS patches');
+  return sim;
+}
+
+/**
+ * `install-patches`: the listed servers (or the first `count` of the fleet) report an OS-patch
+ * install made outside the system (`taskId` null) at `installedAt` (default now; never in the
+ * future). An offline server reports it when it comes back.
+ */
+export const installPatchesAction = defineSimAction({
+  name: 'install-patches',
+  description:
+    'The listed servers (`serverIds`, or the first `count`) report an OS-patch install (taskId null) at `installedAt` (default now).',
+  schema: z
+    .object({
+      action: z.literal('install-patches'),
+      serverIds: z.array(idSchema).min(1, 'must list at least one server id').max(1_000_000).optional(),
+      count: z.number().int().positive().max(1_000_000).optional(),
+      patches: patchListSchema.optional(),
+      startedBy: patchInstallStarterSchema.default('reseller'),
+      kind: patchInstallKindSchema.default('regular'),
+      urgentUpdateId: complianceIdSchema.nullable().default(null),
+      installedAt: isoDateTimeSchema.optional(),
+    })
+    .strict()
+    .superRefine((m, ctx) => {
+      if ((m.serverIds === undefined) === (m.count === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['serverIds'], message: 'give exactly one of serverIds or count' });
+      }
+      if (m.kind === 'urgent' && m.urgentUpdateId === null) {
+        ctx.addIssue({ code: 'custom', path: ['urgentUpdateId'], message: 'is required when kind is urgent' });
+      }
+    }),
+  run: (message, sim) => {
+    const patches = patchControl(sim);
+    const now = patches.simNow();
+    const installedAt = message.installedAt === undefined ? now : new Date(message.installedAt);
+    if (installedAt.getTime() > now.getTime()) {
+      throw new Error(`installedAt: ${message.installedAt} is in the future (sim clock: ${now.toISOString()})`);
+    }
+    let known: string[];
+    let unknown: string[] = [];
+    if (message.serverIds) ({ known, unknown } = sim.resolve(message.serverIds));
+    else {
+      known = patches.firstServerIds(message.count ?? 0);
+      if (known.length < (message.count ?? 0)) {
+        throw new Error(`count: ${message.count} exceeds the ${known.length} servers of this simulator`);
+      }
+    }
+    const request = {
+      ...(message.patches ? { patches: message.patches } : {}),
+      startedBy: message.startedBy,
+      kind: message.kind,
+      urgentUpdateId: message.urgentUpdateId,
+      installedAt,
+    };
+    const serverIds = known.filter((id) => patches.installPatches(id, request));
+    const result: SimActionResult = { affected: serverIds.length, serverIds, installedAt: installedAt.toISOString() };
+    if (unknown.length > 0) result.unknownServerIds = unknown;
+    return result;
+  },
+});
+
+/**
+ * `patch-history`: per server (the listed ones, else every one in fleet order, paged with
+ * `offset` and `limit`) its last OS-patch install, hosting provider and reseller id.
+ */
+export const patchHistoryAction = defineSimAction({
+  name: 'patch-history',
+  description:
+    "Lists each server's last OS-patch install (`lastInstalledAt`), hosting provider and reseller id; page with `offset`/`limit`.",
+  schema: z
+    .object({
+      action: z.literal('patch-history'),
+      serverIds: z.array(idSchema).min(1, 'must list at least one server id').max(100_000).optional(),
+      offset: z.number().int().nonnegative().default(0),
+      limit: z.number().int().positive().max(1_000_000).optional(),
+    })
+    .strict(),
+  run: (message, sim) => {
+    const patches = patchControl(sim);
+    const { known, unknown } = message.serverIds ? sim.resolve(message.serverIds) : { known: undefined, unknown: [] };
+    const all = patches.patchHistory(known);
+    const page = all.slice(message.offset, message.limit === undefined ? undefined : message.offset + message.limit);
+    const result: SimActionResult = { affected: page.length, patchHistory: page };
+    if (unknown.length > 0) result.unknownServerIds = unknown;
+    return result;
+  },
+});
+
 /** The actions every simulator understands. */
 export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
   stopAction,
@@ -241,6 +347,8 @@ export const DEFAULT_SIM_ACTIONS: readonly SimAction[] = [
   clockSkewAction,
   messagingDownAction,
   messagingUpAction,
+  installPatchesAction,
+  patchHistoryAction,
 ] as SimAction[];
 
 const envelopeSchema = z.object({ action: z.string().min(1) });

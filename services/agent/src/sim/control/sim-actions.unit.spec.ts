@@ -14,12 +14,14 @@ import type { SimServerJobs, SimulatorControl } from './simulator-control';
 
 const ALL_ACTIONS = [
   'clock-skew',
+  'install-patches',
   'jobs',
   'keepalive-start',
   'keepalive-stop',
   'messaging-down',
   'messaging-up',
   'pairs',
+  'patch-history',
   'replication',
   'script-failures',
   'service-down',
