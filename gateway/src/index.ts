@@ -13,3 +13,4 @@ export {
   type ServerListArgs,
 } from './inventory/server-list.sql';
 export { ServerOrder } from './inventory/server-cursor';
+export { COMPLIANCE_TABLES, COMPLIANCE_PROJECTION } from './compliance/compliance.projection';
