@@ -112,6 +112,7 @@ export class ComplianceRuntime implements OnApplicationBootstrap, OnModuleDestro
       subjects,
       recorder: this.recorder,
       logger: new Logger('CompliancePatchReports'),
+      unknownServerDeliveries: options?.unknownServerDeliveries,
     });
     this.dispatcher = new PatchDispatcher({
       store,

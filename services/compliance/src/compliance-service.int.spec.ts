@@ -132,7 +132,7 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
         namespace,
         extraEnv: { FLEETWARDEN_OPERATOR_TIME_ZONE: 'Europe/Vienna', FLEETWARDEN_BREACH_CHARGE: '640.00 USD' },
       },
-      { clock, evaluateMs: 3_600_000, pollMs: 20, retryMs: 200 },
+      { clock, evaluateMs: 3_600_000, pollMs: 20, retryMs: 200, unknownServerDeliveries: 2 },
     );
     runtime = complianceRuntime(app);
     const enqueue = runtime.dispatcher.enqueue.bind(runtime.dispatcher);
@@ -314,6 +314,7 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
 
   it('an urgent install on day 100 resets the counter without a charge and counts for the urgent update', async () => {
     clock.set(day(90));
+    await viewSettled();
     await expect(
       send('DeclareUrgentUpdate', { urgentUpdateId: 'u-1', patches: ['kb-zero-day'], reason: 'exploited in the wild' }),
     ).resolves.toEqual({ urgentUpdateId: 'u-1', resellerCount: 2, serverCount: 4 });
@@ -461,6 +462,12 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
     await publish('s-4', report('s-4', { patches: ['kb-evil'], taskId: 'job-1', startedBy: 'automated' }), 'bad-6');
     await until('bad reports dropped', () => runtime.intake.stats.dropped - dropped === 6);
     expect(await eventCount()).toBe(before);
+
+    // A report that arrives before the server's registration waits for it.
+    await publish('s-late', report('s-late'), 'late-1');
+    await until('the report put back', () => runtime.intake.stats.waiting > 0);
+    await register('s-late', 'r-late');
+    await until('late report recorded', async () => (await count('s-late', 'PatchesInstalled')) === 1);
 
     await publish('s-4', report('s-4', { patches: ['kb-7'] }), 'good-1');
     await until('report recorded', async () => (await count('s-4', 'PatchesInstalled')) === 3);

@@ -13,4 +13,6 @@ export interface ComplianceServiceOptions {
   pollMs?: number;
   /** How often a follower tries to take over the leader's work, and the patch dispatcher's resend delay, in ms (default 2000). */
   retryMs?: number;
+  /** Deliveries of an agent report for a server not known yet before it is dropped (default 30, about two minutes). */
+  unknownServerDeliveries?: number;
 }

@@ -100,6 +100,13 @@ interface CandidateRow {
  * server book (in parallel, chunks of 1000), which appends each step once per alert cycle even
  * when the view lags behind.
  */
+/**
+ * A server with no known install counts as breached, but is handed to operations only once it has
+ * been registered this long: its agent reports its last install after its first hello, and that
+ * report may reach the service after the registration.
+ */
+export const NEVER_INSTALLED_GRACE_MS = 86_400_000;
+
 export async function runEvaluationPass(deps: {
   store: EventStore;
   schema: string;
@@ -114,15 +121,17 @@ export async function runEvaluationPass(deps: {
   const today = localDayNumber(Date.parse(now), timeZone);
   const alertBefore = new Date(startOfLocalDay(today - ALERT_AFTER_DAYS + 1, timeZone)).toISOString();
   const breachBefore = new Date(startOfLocalDay(today - BREACH_AFTER_DAYS + 1, timeZone)).toISOString();
+  const registeredBefore = new Date(Date.parse(now) - NEVER_INSTALLED_GRACE_MS).toISOString();
   const { rows } = await store.transaction((tx) =>
     tx.query<CandidateRow>(
       `SELECT server_id, reseller_id, last_installed_at, alerted, breached, ops_scheduled, stream_version
        FROM ${t.servers}
        WHERE hosting_provider = 'operator' AND NOT decommissioned
          AND (last_installed_at IS NULL OR last_installed_at < $1)
+         AND (last_installed_at IS NOT NULL OR registered_at IS NULL OR registered_at <= $3)
          AND (NOT alerted OR ((NOT breached OR NOT ops_scheduled)
                               AND (last_installed_at IS NULL OR last_installed_at < $2)))`,
-      [alertBefore, breachBefore],
+      [alertBefore, breachBefore, registeredBefore],
     ),
   );
   const versions = new Map(rows.map((r) => [r.server_id, r.stream_version]));

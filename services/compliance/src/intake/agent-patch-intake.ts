@@ -18,6 +18,8 @@ export interface AgentPatchIntakeStats {
   dropped: number;
   /** Batches recorded. */
   batches: number;
+  /** Deliveries put back because the server was not known yet. */
+  waiting: number;
 }
 
 interface Waiting {
@@ -26,6 +28,12 @@ interface Waiting {
 }
 
 const MAX_BATCH = 500;
+/**
+ * A report for a server the service does not know yet is retried (with backoff up to 5 s) this many
+ * deliveries, about two minutes: an agent reports its last install right after its first hello,
+ * possibly before the inventory's `ServerRegistered` reached the service.
+ */
+export const UNKNOWN_SERVER_DELIVERIES = 30;
 const BATCH_WAIT_MS = 5;
 
 /**
@@ -34,15 +42,17 @@ const BATCH_WAIT_MS = 5;
  * `RecordPatchInstall` (`source` `system` when the report names a task, else `outside`; `now`
  * from the service clock). Reports in flight are recorded together in batches of up to 500 (see
  * {@link InstallRecorder}). A report that is not JSON, does not fit the contract, names another
- * server than its subject, or that the domain refuses (unknown server, future install, unapproved
- * patches of a task) is logged with the reason and acknowledged: it changes nothing and is never
- * redelivered. Only a failure of the database is retried (then dead-lettered after 5 deliveries).
+ * server than its subject, or that the domain refuses (future install, unapproved patches of a
+ * task) is logged with the reason and acknowledged: it changes nothing and is never redelivered. A
+ * report for an unknown server is retried for about two minutes ({@link UNKNOWN_SERVER_DELIVERIES})
+ * before it is dropped the same way. Only a failure of the database is retried (then dead-lettered after 5 deliveries).
  */
 export class AgentPatchIntake {
   private readonly consumer: DurableEventConsumer<Uint8Array>;
+  private readonly unknownServerDeliveries: number;
   private queue: Waiting[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private readonly counters: AgentPatchIntakeStats = { recorded: 0, unchanged: 0, dropped: 0, batches: 0 };
+  private readonly counters: AgentPatchIntakeStats = { recorded: 0, unchanged: 0, dropped: 0, batches: 0, waiting: 0 };
 
   constructor(
     private readonly deps: {
@@ -50,8 +60,11 @@ export class AgentPatchIntake {
       subjects: Subjects;
       recorder: InstallRecorder;
       logger: Pick<LoggerService, 'log' | 'warn' | 'error'>;
+      /** Default {@link UNKNOWN_SERVER_DELIVERIES}. */
+      unknownServerDeliveries?: number;
     },
   ) {
+    this.unknownServerDeliveries = deps.unknownServerDeliveries ?? UNKNOWN_SERVER_DELIVERIES;
     const { subjects } = deps;
     const name = subjects.consumerName(COMPLIANCE_SERVICE_NAME, 'agent-patches');
     this.consumer = new DurableEventConsumer<Uint8Array>(deps.nc, {
@@ -62,6 +75,7 @@ export class AgentPatchIntake {
       concurrency: 1000,
       retryInitialMs: 200,
       retryMaxMs: 5000,
+      maxDeliver: this.unknownServerDeliveries + 1,
       parse: (data) => data,
       describe: () => 'agent patch report',
       handle: (data, raw) => this.onReport(data, raw),
@@ -96,6 +110,10 @@ export class AgentPatchIntake {
       return;
     }
     if (!isDomainError(outcome.error)) throw outcome.error;
+    if (outcome.error.code === 'COMPLIANCE.UNKNOWN_SERVER' && raw.info.deliveryCount < this.unknownServerDeliveries) {
+      this.counters.waiting++;
+      throw new Error(`server ${request.serverId} is not in the inventory (yet)`);
+    }
     this.drop(raw.subject, `${outcome.error.code}: ${outcome.error.message}`);
   }
 

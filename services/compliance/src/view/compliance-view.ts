@@ -37,6 +37,7 @@ export async function ensureComplianceTables(store: EventStore, schema: string):
       ops_scheduled boolean NOT NULL DEFAULT false,
       stream_version int NOT NULL DEFAULT 0
     )`);
+    await tx.query(`ALTER TABLE ${t.servers} ADD COLUMN IF NOT EXISTS registered_at timestamptz NULL`);
     await tx.query(`CREATE INDEX IF NOT EXISTS compliance_servers_due ON ${t.servers} (last_installed_at)
       WHERE hosting_provider = 'operator' AND NOT decommissioned`);
     await tx.query(`CREATE INDEX IF NOT EXISTS compliance_servers_reseller ON ${t.servers} (reseller_id)`);
@@ -127,10 +128,12 @@ async function applyToView(schema: string, event: RecordedEvent, tx: SqlExecutor
   switch (event.type) {
     case 'ServerRegistered':
       await tx.query(
-        `INSERT INTO ${t.servers} (server_id, reseller_id, hosting_provider, decommissioned) VALUES ($1, $2, $3, false)
+        `INSERT INTO ${t.servers} (server_id, reseller_id, hosting_provider, decommissioned, registered_at)
+         VALUES ($1, $2, $3, false, $4)
          ON CONFLICT (server_id) DO UPDATE
-           SET reseller_id = EXCLUDED.reseller_id, hosting_provider = EXCLUDED.hosting_provider, decommissioned = false`,
-        [d.serverId, (d.reseller as { id: string }).id, d.hostingProvider],
+           SET reseller_id = EXCLUDED.reseller_id, hosting_provider = EXCLUDED.hosting_provider, decommissioned = false,
+               registered_at = COALESCE(${t.servers}.registered_at, EXCLUDED.registered_at)`,
+        [d.serverId, (d.reseller as { id: string }).id, d.hostingProvider, event.metadata.occurredAt],
       );
       return;
     case 'ServerDecommissioned':
