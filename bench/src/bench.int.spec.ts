@@ -17,6 +17,8 @@ describe('npm run bench -- --quick', () => {
     });
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResult[];
     expect(results.map((r) => r.name).sort()).toEqual([
+      'compliance.daily100k',
+      'compliance.recompute100k',
       'eventstore.append.batch100.pg',
       'eventstore.append.batch100.pglite',
       'eventstore.append.single.pg',

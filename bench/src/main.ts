@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { complianceBenchmarks } from './compliance.bench';
 import { eventStoreBenchmarks, pgliteTarget, postgresTarget } from './eventstore.bench';
 import { gatewayBenchmarks } from './gateway.bench';
 import { printTable, writeResults, type BenchResult, type Benchmark } from './harness';
@@ -22,6 +23,7 @@ const benchmarks: Benchmark[] = [
   ...inventoryBenchmarks({ databaseUrl, natsUrl }),
   ...taskBenchmarks({ databaseUrl, natsUrl }),
   ...redundancyBenchmarks({ databaseUrl, natsUrl }),
+  ...complianceBenchmarks({ databaseUrl, natsUrl }),
 ];
 
 async function main(): Promise<void> {

@@ -166,12 +166,12 @@ describe('patch compliance end to end: npm start + npm run fleet -- --servers 10
     // The simulator's own record of what it reported agrees with the stored installs.
     const history: Array<{ serverId: string; lastInstalledAt: string; hostingProvider: string }> = [];
     for (let offset = 0; offset < SERVERS; offset += 2000) {
-      const page = await simControl<{ servers: typeof history }>(nc, namespace, {
+      const page = await simControl<{ patchHistory: typeof history }>(nc, namespace, {
         action: 'patch-history',
         offset,
         limit: 2000,
       });
-      history.push(...page.servers);
+      history.push(...page.patchHistory);
     }
     expect(history).toHaveLength(SERVERS);
     const raw = await rawEvents();

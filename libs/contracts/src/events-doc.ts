@@ -138,6 +138,8 @@ export function renderEventsDoc(catalogue: MessageCatalogue): string {
       `(subjects \`${subjects.allEvents}\`); \`Nats-Msg-Id\` is the event id, so republishing never duplicates |`,
     `| Commands | \`${ns}.cmd.<context>.<Command>\` | NATS request/reply; the instances of a service share one queue group |`,
     `| Agent messages | \`${ns}.agent.<serverId>.<kind>\` | kinds ${AGENT_MESSAGE_KINDS.map((k) => `\`${k}\``).join(', ')} |`,
+    `| Agent job progress and patch reports | \`${subjects.allAgentProgress}\`, \`${subjects.allAgentPatches}\` | JetStream stream \`${subjects.agentProgressStream}\`, kept until the execution and compliance services took them |`,
+    `| Compliance notifications | \`${ns}.notify.compliance.<reseller>\` | NATS publish: alerted, breached, charged, emergency update, urgent update declared/completed, as JSON \`{ kind, reseller, ... }\` |`,
     `| Dead letters | \`${ns}.dlq.<consumer>\` | messages a durable consumer gave up on, with the headers below |`,
     '',
     `Contexts: ${CONTEXTS.map((c) => `\`${c}\``).join(', ')}.`,
