@@ -34,10 +34,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A deterministic spread of install times: server i was patched `ageOf(i)` ms before day 0. */
 function ageOf(i: number): number {
-  // 0-59 days and a time of day, so that day 0 starts with every server ok and each later day
+  // 0-58 days and a time of day, so that day 0 starts with every server ok and each later day
   // brings about 1/60 of them to 60 days (the alerts of a daily pass).
   const x = Math.imul(i + 1, 2654435761) >>> 0;
-  return (x % 60) * DAY_MS + ((x >>> 8) % 86_400) * 1000;
+  return (x % 59) * DAY_MS + ((x >>> 8) % 86_400) * 1000;
 }
 
 /**
