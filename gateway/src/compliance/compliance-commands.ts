@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
-import type { z } from 'zod';
-import type { CommandContract } from '@fleetwarden/contracts';
-import type { Principal } from '../auth/jwt-tokens';
+import type { GraphQLError } from 'graphql';
 import { GqlErrorCode, badUserInput, gqlError } from '../graphql/graphql-errors';
 import { InventoryCommands, type CommandCall } from '../inventory/inventory-commands';
 
@@ -27,27 +24,17 @@ const REFUSED_INPUT: Readonly<Record<string, { code: 'NOT_FOUND' | 'BAD_USER_INP
  */
 @Injectable()
 export class ComplianceCommands extends InventoryCommands {
-  override async send<C extends CommandContract>(
-    contract: C,
-    data: z.input<C['request']>,
-    principal: Principal,
+  protected override refine(
+    err: GraphQLError,
+    _data: Record<string, unknown>,
     call: CommandCall,
-  ): Promise<z.output<C['reply']>> {
-    try {
-      return await super.send(contract, data, principal, call);
-    } catch (err) {
-      throw refusedInput(err, call) ?? err;
-    }
+  ): GraphQLError | undefined {
+    const reason = err.extensions.reason;
+    const refusal = typeof reason === 'string' ? REFUSED_INPUT[reason] : undefined;
+    if (refusal === undefined) return undefined;
+    const argument = call.argumentOf(refusal.field);
+    const ext = { reason, correlationId: err.extensions.correlationId };
+    if (refusal.code === 'NOT_FOUND') return gqlError(GqlErrorCode.NOT_FOUND, err.message, { ...ext, argument });
+    return badUserInput(argument, err.message, ext);
   }
-}
-
-function refusedInput(err: unknown, call: CommandCall): GraphQLError | undefined {
-  if (!(err instanceof GraphQLError)) return undefined;
-  const reason = err.extensions.reason;
-  const refusal = typeof reason === 'string' ? REFUSED_INPUT[reason] : undefined;
-  if (refusal === undefined) return undefined;
-  const argument = call.argumentOf(refusal.field);
-  const ext = { reason, correlationId: err.extensions.correlationId };
-  if (refusal.code === 'NOT_FOUND') return gqlError(GqlErrorCode.NOT_FOUND, err.message, { ...ext, argument });
-  return badUserInput(argument, err.message, ext);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import type { GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { z } from 'zod';
 import type { CommandContract, CommandMeta } from '@fleetwarden/contracts';
 import {
@@ -80,8 +80,20 @@ export class InventoryCommands implements OnApplicationShutdown {
         { meta },
       );
     } catch (err) {
-      throw this.toGraphQLError(err, contract, call);
+      const error = this.toGraphQLError(err, contract, call);
+      throw (
+        (error instanceof GraphQLError ? this.refine(error, checked.data as Record<string, unknown>, call) : null) ??
+        error
+      );
     }
+  }
+
+  /**
+   * A more precise error for a refusal of the owning service (BAD_USER_INPUT naming the argument a
+   * refusal is about); undefined keeps `error`. Each context's commands override it.
+   */
+  protected refine(_error: GraphQLError, _data: Record<string, unknown>, _call: CommandCall): GraphQLError | undefined {
+    return undefined;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
-import type { z } from 'zod';
-import type { CommandContract } from '@fleetwarden/contracts';
-import type { Principal } from '../auth/jwt-tokens';
+import type { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/graphql-errors';
 import { InventoryCommands, type CommandCall } from '../inventory/inventory-commands';
 
@@ -15,22 +12,16 @@ const REFUSED_COMPONENTS = new Set(['HA_CLUSTER.UNKNOWN_SERVERS', 'HA_CLUSTER.SA
  */
 @Injectable()
 export class HaCommands extends InventoryCommands {
-  override async send<C extends CommandContract>(
-    contract: C,
-    data: z.input<C['request']>,
-    principal: Principal,
+  protected override refine(
+    err: GraphQLError,
+    _data: Record<string, unknown>,
     call: CommandCall,
-  ): Promise<z.output<C['reply']>> {
-    try {
-      return await super.send(contract, data, principal, call);
-    } catch (err) {
-      if (!(err instanceof GraphQLError)) throw err;
-      const reason = err.extensions.reason;
-      if (typeof reason !== 'string' || !REFUSED_COMPONENTS.has(reason)) throw err;
-      throw badUserInput(call.argumentOf('components'), err.message, {
-        reason,
-        correlationId: err.extensions.correlationId,
-      });
-    }
+  ): GraphQLError | undefined {
+    const reason = err.extensions.reason;
+    if (typeof reason !== 'string' || !REFUSED_COMPONENTS.has(reason)) return undefined;
+    return badUserInput(call.argumentOf('components'), err.message, {
+      reason,
+      correlationId: err.extensions.correlationId,
+    });
   }
 }

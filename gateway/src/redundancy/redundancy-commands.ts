@@ -1,8 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { GraphQLError } from 'graphql';
-import type { z } from 'zod';
-import type { CommandContract } from '@fleetwarden/contracts';
-import type { Principal } from '../auth/jwt-tokens';
+import type { GraphQLError } from 'graphql';
 import { badUserInput } from '../graphql/graphql-errors';
 import { InventoryCommands, type CommandCall } from '../inventory/inventory-commands';
 
@@ -31,25 +28,15 @@ function serverFieldNamedIn(data: Record<string, unknown>, message: string): str
  */
 @Injectable()
 export class RedundancyCommands extends InventoryCommands {
-  override async send<C extends CommandContract>(
-    contract: C,
-    data: z.input<C['request']>,
-    principal: Principal,
+  protected override refine(
+    err: GraphQLError,
+    data: Record<string, unknown>,
     call: CommandCall,
-  ): Promise<z.output<C['reply']>> {
-    try {
-      return await super.send(contract, data, principal, call);
-    } catch (err) {
-      throw refusedInput(err, data as Record<string, unknown>, call) ?? err;
-    }
+  ): GraphQLError | undefined {
+    const reason = err.extensions.reason;
+    const field = typeof reason === 'string' ? REFUSED_INPUT[reason] : undefined;
+    if (field === undefined) return undefined;
+    const argument = call.argumentOf(typeof field === 'string' ? field : field(data, err.message));
+    return badUserInput(argument, err.message, { reason, correlationId: err.extensions.correlationId });
   }
-}
-
-function refusedInput(err: unknown, data: Record<string, unknown>, call: CommandCall): GraphQLError | undefined {
-  if (!(err instanceof GraphQLError)) return undefined;
-  const reason = err.extensions.reason;
-  const field = typeof reason === 'string' ? REFUSED_INPUT[reason] : undefined;
-  if (field === undefined) return undefined;
-  const argument = call.argumentOf(typeof field === 'string' ? field : field(data, err.message));
-  return badUserInput(argument, err.message, { reason, correlationId: err.extensions.correlationId });
 }

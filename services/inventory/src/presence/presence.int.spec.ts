@@ -199,5 +199,5 @@ describe('presence (NATS, PostgreSQL, clock at 10x)', () => {
       'ServerDisconnected',
     ]);
     expect(tracker.stats.disconnects).toBe(2);
-  });
+  }, 20_000);
 });
