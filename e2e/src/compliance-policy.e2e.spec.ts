@@ -181,6 +181,7 @@ describe('patch compliance over simulated days: alerts at 60, breach at 120, cha
     startedBy: 'RESELLER' | 'AUTOMATED' | 'OPERATIONS',
     kind: 'REGULAR' | 'URGENT' | 'EMERGENCY' = 'REGULAR',
     urgentUpdateId: string | null = null,
+    patches: string[] = PATCHES,
   ): Promise<{ recorded: boolean; charge: { value: number; currency: string } | null; state: string | null }> {
     const data = await graphql<{
       recordPatchInstall: {
@@ -215,7 +216,7 @@ describe('patch compliance over simulated days: alerts at 60, breach at 120, cha
           }
         }
       `,
-      { serverId, installedAt: clock.now().toISOString(), patches: PATCHES, startedBy, kind, urgentUpdateId },
+      { serverId, installedAt: clock.now().toISOString(), patches, startedBy, kind, urgentUpdateId },
     );
     return data.recordPatchInstall;
   }
@@ -473,11 +474,18 @@ describe('patch compliance over simulated days: alerts at 60, breach at 120, cha
   it('records an emergency update without the reseller, notifies it, and charges nothing for its install', async () => {
     await goToDay(130);
     expect(await compliance('srv-c')).toMatchObject({ state: 'BREACHED' });
+    // The hotfix is not approved for customer servers: only this emergency install may carry it.
+    const hotfix = ['hotfix-spam-relay_1.0'];
     const emergency = await graphql<{ recordEmergencyUpdate: { id: string; reseller: string } }>(
-      `mutation { recordEmergencyUpdate(serverId: "srv-c", patches: ${JSON.stringify(PATCHES)}, reason: "sends spam to other customers") { id reseller } }`,
+      `mutation { recordEmergencyUpdate(serverId: "srv-c", patches: ${JSON.stringify(hotfix)}, reason: "sends spam to other customers") { id reseller } }`,
     );
     expect(emergency.recordEmergencyUpdate.reseller).toBe(RESELLER);
-    const reply = await install('srv-c', 'OPERATIONS', 'EMERGENCY');
+    const regular = await failure(
+      `mutation ($at: DateTime!) { recordPatchInstall(serverId: "srv-c", installedAt: $at, patches: ${JSON.stringify(hotfix)}, startedBy: OPERATIONS) { recorded } }`,
+      { at: clock.now().toISOString() },
+    );
+    expect(regular.code).toBe('BAD_USER_INPUT');
+    const reply = await install('srv-c', 'OPERATIONS', 'EMERGENCY', null, hotfix);
     expect(reply).toMatchObject({ recorded: true, charge: null, state: 'OK' });
     expect(await count('srv-c', 'EmergencyUpdateRecorded')).toBe(1);
     expect(await count('srv-c', 'ChargeRecorded')).toBe(0);

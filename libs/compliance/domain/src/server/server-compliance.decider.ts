@@ -54,6 +54,8 @@ export interface ServerComplianceState {
   /** Installs that brought patches not approved for customer servers. */
   unapprovedInstalls: number;
   emergencyUpdateIds: string[];
+  /** Patches named by the server's emergency updates: its emergency installs may carry them unapproved. */
+  emergencyPatches: string[];
 }
 
 type KnownServer = { reseller: string; hostingProvider: HostingProvider };
@@ -73,6 +75,7 @@ export function initialServerComplianceState(): ServerComplianceState {
     charges: [],
     unapprovedInstalls: 0,
     emergencyUpdateIds: [],
+    emergencyPatches: [],
   };
 }
 
@@ -122,7 +125,12 @@ function recordInstall(
     });
   }
   if (state.lastInstalledAt !== null && installedMs <= Date.parse(state.lastInstalledAt)) return [];
-  const unapproved = patches.filter((patch) => !isApproved(patch, command.resolved.approvals, d.installedAt));
+  // Operations may install, on an emergency, the patches it named for this server without approval.
+  const unapproved = patches.filter(
+    (patch) =>
+      !isApproved(patch, command.resolved.approvals, d.installedAt) &&
+      !(d.kind === 'emergency' && state.emergencyPatches.includes(patch)),
+  );
   if (unapproved.length > 0 && d.source === 'system') throw unapprovedPatch(d.serverId, unapproved);
 
   const { serverId } = d;
@@ -258,7 +266,11 @@ export function evolveServerCompliance(
     case 'UnapprovedPatchFlagged':
       return { ...base, unapprovedInstalls: state.unapprovedInstalls + 1 };
     case 'EmergencyUpdateRecorded':
-      return { ...base, emergencyUpdateIds: [...state.emergencyUpdateIds, event.data.emergencyUpdateId] };
+      return {
+        ...base,
+        emergencyUpdateIds: [...state.emergencyUpdateIds, event.data.emergencyUpdateId],
+        emergencyPatches: [...new Set([...state.emergencyPatches, ...event.data.patches])],
+      };
     default:
       return assertNever(event, 'server compliance event');
   }

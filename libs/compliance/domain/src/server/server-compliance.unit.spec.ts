@@ -401,6 +401,34 @@ describe('server compliance', () => {
         .when({ ...emergency(), resolved: unknown })
         .thenThrows(ComplianceErrorCode.UnknownServer);
     });
+
+    it('lets the emergency install carry the patches it named unapproved, and only those, only for an emergency', () => {
+      const named: ServerComplianceEvent = {
+        type: 'EmergencyUpdateRecorded',
+        data: {
+          serverId: SERVER,
+          reseller: RESELLER,
+          emergencyUpdateId: 'em-2',
+          patches: ['kb-hotfix'],
+          reason: 'harms the shared storage',
+          by: 'operator:olga',
+          at: dayAt(70),
+        },
+      };
+      const emergencyInstall = { kind: 'emergency' as const, startedBy: 'operations' as const, patches: ['kb-hotfix'] };
+      spec
+        .given([installed(T0), named])
+        .when(install(dayAt(71), emergencyInstall))
+        .then([installed(dayAt(71), emergencyInstall)]);
+      spec
+        .given([installed(T0), named])
+        .when(install(dayAt(71), { ...emergencyInstall, patches: ['kb-hotfix', 'kb-other'] }))
+        .thenThrows(ComplianceErrorCode.UnapprovedPatch);
+      spec
+        .given([installed(T0), named])
+        .when(install(dayAt(71), { startedBy: 'operations', patches: ['kb-hotfix'] }))
+        .thenThrows(ComplianceErrorCode.UnapprovedPatch);
+    });
   });
 
   describe('bad input: clear errors, nothing recorded', () => {
