@@ -35,5 +35,8 @@ module.exports = {
     tier('unit', ['<rootDir>/{libs,services,gateway,tools}/**/*.unit.spec.ts']),
     tier('int', ['<rootDir>/{libs,services,gateway,bench}/**/*.int.spec.ts'], { slowTestThreshold: 30 }),
     tier('e2e', ['<rootDir>/e2e/**/*.e2e.spec.ts'], { slowTestThreshold: 60 }),
+    // Large simulated fleets (10,000 servers) load both cores for minutes: `npm test` runs them
+    // alone, after the other tiers, so that they cannot slow the timing-sensitive tests down.
+    tier('fleet', ['<rootDir>/e2e/**/*.fleet.spec.ts'], { slowTestThreshold: 180 }),
   ],
 };

@@ -134,9 +134,6 @@ describe('patch compliance end to end: npm start + npm run fleet -- --servers 10
       String(RESELLERS),
       '--seed',
       '606',
-      // Fewer heartbeats keep this large fleet from starving the tests that run beside it.
-      '--heartbeat',
-      '60',
     ]);
     operator = await token(env(), '--role', 'operator');
   });
