@@ -40,7 +40,13 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
   let client: JetStreamClientProxy;
   let notifications: Subscription;
   const notified: ComplianceNotification[] = [];
-  const jobs: PatchJob[] = [];
+  /** The install jobs the service queued for the agents, oldest first (the dispatcher's own table). */
+  const jobs = async (): Promise<PatchJob[]> => {
+    const { rows } = await store.transaction((tx) =>
+      tx.query<{ job: PatchJob }>(`SELECT job FROM ${schema.schema}.compliance_patch_jobs ORDER BY created_at, job_id`),
+    );
+    return rows.map((r) => r.job);
+  };
   const clock = new ManualClock(day(-30));
 
   const send = <R = Record<string, unknown>>(
@@ -135,11 +141,6 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
       { clock, evaluateMs: 3_600_000, pollMs: 20, retryMs: 200, unknownServerDeliveries: 2 },
     );
     runtime = complianceRuntime(app);
-    const enqueue = runtime.dispatcher.enqueue.bind(runtime.dispatcher);
-    jest.spyOn(runtime.dispatcher, 'enqueue').mockImplementation(async (batch: PatchJob[]) => {
-      jobs.push(...batch);
-      return enqueue(batch);
-    });
     nc = await connect({ servers: TEST_NATS_URL, name: 'compliance-test' });
     js = jetstream(nc);
     notifications = nc.subscribe(`${namespace}.notify.compliance.>`, {
@@ -379,8 +380,10 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
     expect(await count('s-1', 'ComplianceBreached')).toBe(1);
     expect(await count('s-1', 'OperationsPatchScheduled')).toBe(1);
     expect(await count('s-2', 'ComplianceBreached')).toBe(0);
-    await until('operations job', () => jobs.some((j) => j.serverId === 's-1' && j.startedBy === 'operations'));
-    expect(jobs.filter((j) => j.serverId === 's-1')).toEqual([
+    await until('operations job', async () =>
+      (await jobs()).some((j) => j.serverId === 's-1' && j.startedBy === 'operations'),
+    );
+    expect((await jobs()).filter((j) => j.serverId === 's-1')).toEqual([
       expect.objectContaining({
         startedBy: 'operations',
         kind: 'regular',
@@ -392,7 +395,7 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
     await until('breach notified', () => notified.some((n) => n.kind === 'breached' && n.serverId === 's-1'));
 
     clock.set(day(121));
-    const job = jobs.find((j) => j.serverId === 's-1')!;
+    const job = (await jobs()).find((j) => j.serverId === 's-1')!;
     const installed = { startedBy: 'operations', kind: 'regular', source: 'system', patches: job.patches };
     await expect(install('s-1', day(121), installed)).resolves.toEqual({
       serverId: 's-1',
@@ -429,8 +432,8 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
     expect(
       (await failure('RecordEmergencyUpdate', { ...emergency, emergencyUpdateId: 'em-2' }, reseller('r2'))).code,
     ).toBe('FORBIDDEN');
-    await until('emergency job', () => jobs.some((j) => j.kind === 'emergency'));
-    expect(jobs.filter((j) => j.kind === 'emergency')).toEqual([
+    await until('emergency job', async () => (await jobs()).some((j) => j.kind === 'emergency'));
+    expect((await jobs()).filter((j) => j.kind === 'emergency')).toEqual([
       expect.objectContaining({ serverId: 's-3', startedBy: 'operations', patches: ['kb-2'], urgentUpdateId: null }),
     ]);
     await until('emergency notified', () => notified.some((n) => n.kind === 'emergency-update' && n.reseller === 'r2'));
@@ -494,17 +497,17 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
       reseller('r1'),
     );
     await viewSettled();
-    const auto = () => jobs.filter((j) => j.startedBy === 'automated');
+    const auto = async () => (await jobs()).filter((j) => j.startedBy === 'automated');
     clock.set(day(126, 3 * 3_600_000)); // 15:00 local: outside the window
     await viewSettled();
     expect((await runtime.runEvaluationPass()).automated).toBe(0);
     clock.set(day(127)); // s-1 last installed on day 121 (6 days ago), s-2 on day 100
     const first = await runtime.runEvaluationPass();
-    expect(auto().map((j) => j.serverId)).toEqual(['s-2']);
+    expect((await auto()).map((j) => j.serverId)).toEqual(['s-2']);
     expect(first.automated).toBe(1);
     clock.set(day(128)); // s-1: 7 days; s-2 was sent a job yesterday
     expect((await runtime.runEvaluationPass()).automated).toBe(1);
-    expect(auto()).toEqual([
+    expect(await auto()).toEqual([
       expect.objectContaining({
         serverId: 's-2',
         kind: 'regular',
