@@ -75,7 +75,7 @@ describe('PatchDispatcher with PostgreSQL and a NATS agent', () => {
       clock: { now: () => new Date() },
       logger: silentLogger,
       retryMs: RETRY_MS,
-      requestTimeoutMs: 100,
+      requestTimeoutMs: 1000,
     });
   const row = async (jobId: string) =>
     (
