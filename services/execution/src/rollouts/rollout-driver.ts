@@ -409,6 +409,9 @@ export class RolloutDriver {
       concurrency: 64,
       retryInitialMs: 200,
       retryMaxMs: 5000,
+      // Progress handed to a leader that dies before acking it comes back after this: well within a
+      // phase's time limit (also at the demo's fast clocks), so the next leader applies it in time.
+      ackWaitMs: 5000,
       ...this.options.progress,
       stream: subjects.agentProgressStream,
       name: subjects.consumerName('execution', 'agent-progress'),
