@@ -440,6 +440,33 @@ describe('compliance read model and queries (PostgreSQL, NATS)', () => {
     ]);
   });
 
+  it('shows where the 14-day download cycle stands by the gateway clock', async () => {
+    const query = '{ patchCycle { cycleDays lastDownloadedAt nextDownloadDueAt overdue lastApprovedAt } }';
+    // NOW is 15 days after the last download (2026-03-15T06:00Z).
+    expect((await gql(query, tokens.operator)).data!.patchCycle).toEqual({
+      cycleDays: 14,
+      lastDownloadedAt: '2026-03-15T06:00:00.000Z',
+      nextDownloadDueAt: '2026-03-29T06:00:00.000Z',
+      overdue: true,
+      lastApprovedAt: '2026-03-17T06:00:00.000Z',
+    });
+    kit.setNow('2026-03-20T00:00:00.000Z');
+    try {
+      expect((await gql(query, tokens.operator)).data!.patchCycle).toMatchObject({ overdue: false });
+    } finally {
+      kit.setNow(NOW);
+    }
+  });
+
+  it("shows a reseller's automated updates to it and to operators; another reseller's is FORBIDDEN", async () => {
+    const query = 'query ($r: ID!) { patchAutomation(reseller: $r) { reseller enabled schedule { intervalDays } } }';
+    const own = await gql(query, tokens.r1, { r: 'r1' });
+    expect(own.data!.patchAutomation).toEqual({ reseller: 'r1', enabled: true, schedule: { intervalDays: 7 } });
+    expect((await gql(query, tokens.operator, { r: 'r2' })).data!.patchAutomation).toBeNull();
+    const other = await gql(query, tokens.r2, { r: 'r1' });
+    expect(other.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
   it('keeps the latest install, its cycle flags and every install counted', async () => {
     const { rows } = await kit.store.transaction((tx) =>
       tx.query<Record<string, unknown>>(

@@ -9,11 +9,21 @@ import { perRequest, type GatewayContext } from '../graphql/gateway-context';
 import { badUserInput } from '../graphql/graphql-errors';
 import { Server } from '../inventory/models/server.model';
 import { ComplianceReadModel, resellerScope } from './compliance.read-model';
-import { ChargeList, ComplianceSummary, PatchBatch, ServerCompliance, UrgentUpdate } from './models/compliance.model';
+import {
+  ChargeList,
+  ComplianceSummary,
+  PatchAutomation,
+  PatchBatch,
+  PatchCycle,
+  ServerCompliance,
+  UrgentUpdate,
+} from './models/compliance.model';
 
 /** Longest range `charges` answers, in days. */
 export const MAX_CHARGE_RANGE_DAYS = 400;
 const DAY_MS = 86_400_000;
+/** Operations takes the latest patches this often. */
+export const PATCH_CYCLE_DAYS = 14;
 
 const resellerArg = (description: string) => Args('reseller', { type: () => ID, nullable: true, description });
 
@@ -70,6 +80,38 @@ export class ComplianceResolver {
   @Query(() => [PatchBatch], { description: 'Patch batches of the approval cycle, newest first.' })
   patchBatches(): Promise<PatchBatch[]> {
     return this.readModel.patchBatches();
+  }
+
+  @Query(() => PatchCycle, {
+    description:
+      "Where the 14-day approval cycle stands by the gateway's clock: the last download and when the next is due.",
+  })
+  async patchCycle(): Promise<PatchCycle> {
+    const batches = await this.readModel.patchBatches();
+    const last = batches[0]?.downloadedAt ?? null;
+    const approved = batches
+      .map((b) => b.approvedAt)
+      .filter((at): at is Date => at !== null)
+      .sort((a, b) => b.getTime() - a.getTime());
+    const due = last === null ? null : new Date(last.getTime() + PATCH_CYCLE_DAYS * DAY_MS);
+    return {
+      cycleDays: PATCH_CYCLE_DAYS,
+      lastDownloadedAt: last,
+      nextDownloadDueAt: due,
+      overdue: due === null || due.getTime() <= this.clock.now().getTime(),
+      lastApprovedAt: approved[0] ?? null,
+    };
+  }
+
+  @Query(() => PatchAutomation, {
+    nullable: true,
+    description: "A reseller's automated OS updates (a reseller: its own); null when never set.",
+  })
+  patchAutomation(
+    @CurrentPrincipal() principal: Principal,
+    @Args('reseller', { type: () => ID }) reseller: string,
+  ): Promise<PatchAutomation | null> {
+    return this.readModel.automation(resellerScope(principal, reseller) ?? reseller);
   }
 }
 

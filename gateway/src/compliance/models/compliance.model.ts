@@ -190,6 +190,27 @@ export class PatchBatch {
   approvedAt!: Date | null;
 }
 
+@ObjectType({
+  description:
+    'The approval cycle: operations takes the latest OS patches every 14 days (then pilots them, watches them 14 days and approves them).',
+})
+export class PatchCycle {
+  @Field({ description: 'Days between two downloads of the latest patches.' })
+  cycleDays!: number;
+
+  @Field(() => Date, { nullable: true, description: 'Download of the newest batch; null: none yet.' })
+  lastDownloadedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: '`cycleDays` after the last download; null: none yet (due now).' })
+  nextDownloadDueAt!: Date | null;
+
+  @Field({ description: "True when no batch was downloaded in the last `cycleDays` days by the gateway's clock." })
+  overdue!: boolean;
+
+  @Field(() => Date, { nullable: true, description: 'Approval of the newest approved batch: what is installed now.' })
+  lastApprovedAt!: Date | null;
+}
+
 @ObjectType({ description: 'A daily local time window.' })
 export class MaintenanceWindow {
   @Field({ description: 'Local time of day `HH:MM`.' })
