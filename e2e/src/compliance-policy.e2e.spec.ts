@@ -23,7 +23,7 @@ import {
   type TestSchema,
 } from '@fleetwarden/testing';
 import { pollUntil } from './support/processes';
-import { GraphqlError } from './support/stack';
+import { GraphqlError, graphqlRequest } from './support/stack';
 
 jest.setTimeout(180_000);
 
@@ -108,21 +108,8 @@ describe('patch compliance over simulated days: alerts at 60, breach at 120, cha
 
   const runtime = () => service!.get(ComplianceRuntime, { strict: false });
 
-  async function graphql<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-    const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = (await res.json()) as {
-      data?: T;
-      errors?: Array<{ message: string; extensions?: { code?: string } }>;
-    };
-    if (body.errors?.length) {
-      throw new GraphqlError(body.errors.map((e) => e.message).join('; '), body.errors[0].extensions?.code);
-    }
-    return body.data as T;
-  }
+  const graphql = <T>(query: string, variables: Record<string, unknown> = {}): Promise<T> =>
+    graphqlRequest<T>(port, operator, query, variables);
 
   async function failure(query: string, variables: Record<string, unknown>): Promise<GraphqlError> {
     try {
