@@ -11,7 +11,8 @@ import {
   COMPLIANCE_SERVICE_OPTIONS,
   ComplianceRuntime,
   planEvaluations,
-  type EvaluationRow,
+  toEvaluationRow,
+  type ViewServerRow,
 } from '@fleetwarden/service-compliance';
 import { deleteNamespaceStreams, ManualClock } from '@fleetwarden/testing';
 import { median, type Benchmark, type BenchResult } from './harness';
@@ -198,26 +199,11 @@ function dailyRecomputationBenchmark(env: Env): Benchmark {
         // The recomputation: the same rows read, every counter recomputed by the compliance domain.
         const recompute = async (now: number): Promise<{ ms: number; alerted: number }> => {
           const start = performance.now();
-          const { rows } = await db.query<{
-            server_id: string;
-            reseller_id: string;
-            last_installed_at: Date | null;
-            alerted: boolean;
-            breached: boolean;
-            ops_scheduled: boolean;
-          }>(
+          const { rows } = await db.query<ViewServerRow>(
             `SELECT server_id, reseller_id, last_installed_at, alerted, breached, ops_scheduled
                FROM "${schema}".compliance_servers WHERE hosting_provider = 'operator' AND NOT decommissioned`,
           );
-          const evaluationRows: EvaluationRow[] = rows.map((r) => ({
-            serverId: r.server_id,
-            reseller: r.reseller_id,
-            lastInstalledAt: r.last_installed_at === null ? null : r.last_installed_at.toISOString(),
-            alerted: r.alerted,
-            breached: r.breached,
-            opsScheduled: r.ops_scheduled,
-          }));
-          const plan = planEvaluations(evaluationRows, new Date(now).toISOString(), TIME_ZONE);
+          const plan = planEvaluations(rows.map(toEvaluationRow), new Date(now).toISOString(), TIME_ZONE);
           return { ms: performance.now() - start, alerted: plan.states.alerted };
         };
 

@@ -4,6 +4,8 @@ export { COMPLIANCE_SERVICE_OPTIONS, type ComplianceServiceOptions } from './com
 export { ComplianceRuntime, type CompliancePassResult } from './compliance-runtime';
 export {
   planEvaluations,
+  toEvaluationRow,
+  type ViewServerRow,
   type EvaluationDecision,
   type EvaluationPlan,
   type EvaluationRow,

@@ -1,16 +1,9 @@
 import { z } from 'zod';
-import { hostingProviderSchema } from '@fleetwarden/inventory-contracts';
+import { hostingProviderSchema, idSchema } from '@fleetwarden/inventory-contracts';
 import { maintenanceWindowSchema } from '@fleetwarden/scheduling-contracts';
 
-export { hostingProviderSchema, maintenanceWindowSchema };
-
-/** Ids of servers, resellers, patch batches, urgent and emergency updates: one NATS subject token. */
-export const idSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
-  .describe('Identifier: 1-64 of [A-Za-z0-9_-].');
+/** Ids of servers, resellers, patch batches, urgent and emergency updates: the inventory's ids (one NATS subject token). */
+export { hostingProviderSchema, idSchema, maintenanceWindowSchema };
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 

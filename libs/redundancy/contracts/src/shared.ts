@@ -1,12 +1,8 @@
 import { z } from 'zod';
+import { idSchema } from '@fleetwarden/inventory-contracts';
 
-/** Identifier: 1-64 of `[A-Za-z0-9_-]` (servers, pairs). */
-export const idSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, "_" and "-" only')
-  .describe('Identifier: 1-64 of [A-Za-z0-9_-].');
+/** Identifier: 1-64 of `[A-Za-z0-9_-]` (servers, pairs): the inventory's ids. */
+export { idSchema };
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true });
 

@@ -6,9 +6,7 @@ import {
   type HostingProvider,
   type Money,
   type PatchApprovals,
-  type PatchInstallKind,
-  type PatchInstallSource,
-  type PatchInstallStarter,
+  type RecordPatchInstall,
   type ServerComplianceEvent,
   type ServerComplianceState,
 } from '@fleetwarden/compliance-domain';
@@ -16,18 +14,14 @@ import type { Clock } from '@fleetwarden/shared-domain';
 import { complianceTables } from '../view/compliance-view';
 import type { ServerComplianceBook } from './compliance-books';
 
-/** One install to record (a `RecordPatchInstall` command or an agent's report). */
-export interface InstallRequest {
-  serverId: string;
-  installedAt: string;
-  patches: string[];
-  startedBy: PatchInstallStarter;
-  kind: PatchInstallKind;
-  urgentUpdateId: string | null;
-  source: PatchInstallSource;
+/**
+ * One install to record (a `RecordPatchInstall` command or an agent's report): the domain
+ * command's data without what the recorder adds (`now`, time zone, charge).
+ */
+export type InstallRequest = Omit<RecordPatchInstall['data'], 'now' | 'timeZone' | 'breachCharge'> & {
   /** Only servers of this reseller are known to the caller (null: every server). */
   reseller: string | null;
-}
+};
 
 export type InstallOutcome =
   | { ok: true; events: ServerComplianceEvent[]; state: ServerComplianceState | undefined; now: string }

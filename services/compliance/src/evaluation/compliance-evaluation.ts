@@ -83,14 +83,30 @@ export interface EvaluationPassResult {
 
 const CHUNK = 1000;
 
-interface CandidateRow {
+/** A row of the view's servers table, as the evaluation reads it. */
+export interface ViewServerRow {
   server_id: string;
   reseller_id: string;
   last_installed_at: Date | null;
   alerted: boolean;
   breached: boolean;
   ops_scheduled: boolean;
+}
+
+interface CandidateRow extends ViewServerRow {
   stream_version: number;
+}
+
+/** A view row as {@link planEvaluations} takes it. */
+export function toEvaluationRow(r: ViewServerRow): EvaluationRow {
+  return {
+    serverId: r.server_id,
+    reseller: r.reseller_id,
+    lastInstalledAt: r.last_installed_at === null ? null : new Date(r.last_installed_at).toISOString(),
+    alerted: r.alerted,
+    breached: r.breached,
+    opsScheduled: r.ops_scheduled,
+  };
 }
 
 /**
@@ -135,18 +151,7 @@ export async function runEvaluationPass(deps: {
     ),
   );
   const versions = new Map(rows.map((r) => [r.server_id, r.stream_version]));
-  const plan = planEvaluations(
-    rows.map((r) => ({
-      serverId: r.server_id,
-      reseller: r.reseller_id,
-      lastInstalledAt: r.last_installed_at === null ? null : new Date(r.last_installed_at).toISOString(),
-      alerted: r.alerted,
-      breached: r.breached,
-      opsScheduled: r.ops_scheduled,
-    })),
-    now,
-    timeZone,
-  );
+  const plan = planEvaluations(rows.map(toEvaluationRow), now, timeZone);
   const result: EvaluationPassResult = {
     examined: plan.examined,
     alerted: 0,
