@@ -19,7 +19,6 @@ export const ComplianceErrorCode = {
   UnknownUrgentUpdate: 'COMPLIANCE.UNKNOWN_URGENT_UPDATE',
   UrgentUpdateConflict: 'COMPLIANCE.URGENT_UPDATE_CONFLICT',
   InvalidSchedule: 'COMPLIANCE.INVALID_SCHEDULE',
-  InvalidForecastWindow: 'COMPLIANCE.INVALID_FORECAST_WINDOW',
 } as const;
 
 export type ComplianceErrorCode = (typeof ComplianceErrorCode)[keyof typeof ComplianceErrorCode];
@@ -98,8 +97,3 @@ export const urgentUpdateConflict = (urgentUpdateId: string): ConflictError =>
 
 export const invalidSchedule = (reason: string, details: Record<string, unknown>): InvariantViolationError =>
   new InvariantViolationError(C.InvalidSchedule, `Invalid automated-update schedule: ${reason}`, { details });
-
-export const invalidForecastWindow = (days: number): InvariantViolationError =>
-  new InvariantViolationError(C.InvalidForecastWindow, `A forecast window must be whole days, 0 or more: ${days}`, {
-    details: { days },
-  });

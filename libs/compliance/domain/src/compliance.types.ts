@@ -43,8 +43,6 @@ export const DEFAULT_BREACH_CHARGE: Readonly<Money> = Object.freeze({ value: 64_
 export const PATCH_WATCH_DAYS = 14;
 /** Operations takes the latest patches this often. */
 export const PATCH_CYCLE_DAYS = 14;
-/** Windows of the charge forecast, in days from today. */
-export const FORECAST_HORIZON_DAYS = [30, 60, 90] as const;
 /** Automated updates must recur more often than the alert threshold. */
 export const MAX_AUTOMATION_INTERVAL_DAYS = ALERT_AFTER_DAYS - 1;
 /** Actor of decisions the control plane takes by itself. */

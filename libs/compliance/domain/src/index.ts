@@ -12,4 +12,3 @@ export * from './urgent/urgent-update.commands';
 export * from './urgent/urgent-update.events';
 export * from './urgent/urgent-update.decider';
 export * from './automation/automated-updates';
-export * from './forecast/compliance-forecast';
