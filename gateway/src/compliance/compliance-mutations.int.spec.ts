@@ -21,17 +21,16 @@ import {
   waitFor,
   type GatewayTestKit,
   type GraphQLBody,
+  answerCommands,
+  type CommandReplyBody,
+  type ReceivedCommand,
 } from '../testing/gateway-test-kit';
 import { updateIdFor } from './compliance-mutations.resolver';
 import { patchesInstalled } from './testing/compliance-events';
 
-interface Received {
-  command: string;
-  data: Record<string, unknown>;
-  meta: Record<string, unknown>;
-}
+type Received = ReceivedCommand;
 
-type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string } };
+type Reply = CommandReplyBody;
 
 const DAY_MS = 86_400_000;
 const RESELLER_OF: Record<string, string> = { 's-1': 'r1', 's-2': 'r1', 's-9': 'r2' };
@@ -155,15 +154,7 @@ describe('compliance mutations (compliance service answered by a test responder 
   }
 
   function startResponder(): void {
-    sub = nc.subscribe(`${kit.config.namespace}.cmd.compliance.*`, {
-      callback: (err, msg) => {
-        if (err) return;
-        const request = JSON.parse(msg.string()) as { data: Record<string, unknown>; meta: Record<string, unknown> };
-        const r: Received = { command: msg.subject.split('.').pop()!, data: request.data, meta: request.meta };
-        received.push(r);
-        void answer(r).then((reply) => msg.respond(JSON.stringify(reply)));
-      },
-    });
+    sub = answerCommands(nc, `${kit.config.namespace}.cmd.compliance.*`, received, (r) => answer(r));
   }
 
   beforeAll(async () => {

@@ -16,16 +16,15 @@ import {
   waitFor,
   type GatewayTestKit,
   type GraphQLBody,
+  answerCommands,
+  type CommandReplyBody,
+  type ReceivedCommand,
 } from '../testing/gateway-test-kit';
 import { KEY_HASH, pairConfigured } from './testing/pair-events';
 
-interface Received {
-  command: string;
-  data: Record<string, unknown>;
-  meta: Record<string, unknown>;
-}
+type Received = ReceivedCommand;
 
-type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+type Reply = CommandReplyBody;
 type Behaviour = (r: Received) => Promise<Reply | undefined>;
 
 const COMMAND_TIMEOUT_MS = 400;
@@ -60,17 +59,7 @@ describe('redundancy mutations (fake redundancy service on NATS)', () => {
 
   /** Answers `<ns>.cmd.redundancy.*` as the command protocol says: `{ data, meta }` in, `{ ok, data | error }` out. */
   function startFakeService(): void {
-    sub = nc.subscribe(`${kit.config.namespace}.cmd.redundancy.*`, {
-      callback: (err, msg) => {
-        if (err) return;
-        const request = JSON.parse(msg.string()) as { data: Record<string, unknown>; meta: Record<string, unknown> };
-        const r: Received = { command: msg.subject.split('.').pop()!, data: request.data, meta: request.meta };
-        received.push(r);
-        void behaviour(r).then((reply) => {
-          if (reply) msg.respond(JSON.stringify(reply));
-        });
-      },
-    });
+    sub = answerCommands(nc, `${kit.config.namespace}.cmd.redundancy.*`, received, (r) => behaviour(r));
   }
 
   /** Accepts the three commands and appends what the redundancy service would. */

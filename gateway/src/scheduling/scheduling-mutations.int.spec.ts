@@ -16,15 +16,14 @@ import {
   waitFor,
   type GatewayTestKit,
   type GraphQLBody,
+  answerCommands,
+  type CommandReplyBody,
+  type ReceivedCommand,
 } from '../testing/gateway-test-kit';
 
-interface Received {
-  command: string;
-  data: Record<string, unknown>;
-  meta: Record<string, unknown>;
-}
+type Received = ReceivedCommand;
 
-type Reply = { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+type Reply = CommandReplyBody;
 type Behaviour = (r: Received) => Promise<Reply | undefined>;
 
 const COMMAND_TIMEOUT_MS = 400;
@@ -77,17 +76,7 @@ describe('scheduling mutations (fake scheduling service on NATS)', () => {
     (await kit.graphql(query, { token, headers })).body;
 
   function startFakeService(): void {
-    sub = nc.subscribe(`${kit.config.namespace}.cmd.scheduling.*`, {
-      callback: (err, msg) => {
-        if (err) return;
-        const request = JSON.parse(msg.string()) as { data: Record<string, unknown>; meta: Record<string, unknown> };
-        const r: Received = { command: msg.subject.split('.').pop()!, data: request.data, meta: request.meta };
-        received.push(r);
-        void behaviour(r).then((reply) => {
-          if (reply) msg.respond(JSON.stringify(reply));
-        });
-      },
-    });
+    sub = answerCommands(nc, `${kit.config.namespace}.cmd.scheduling.*`, received, (r) => behaviour(r));
   }
 
   /** Accepts ScheduleUpdateTask, CancelTask, DeleteTask and RetryFailedServers like the service would. */

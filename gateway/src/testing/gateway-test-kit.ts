@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { ConsoleLogger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -130,4 +131,39 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A command a fake service received on `<ns>.cmd.<context>.*`. */
+export interface ReceivedCommand {
+  command: string;
+  data: Record<string, unknown>;
+  meta: Record<string, unknown>;
+}
+
+/** A command protocol reply. */
+export type CommandReplyBody =
+  { ok: true; data: unknown } | { ok: false; error: { code: string; message: string; details?: unknown } };
+
+/**
+ * Plays a service in mutation tests: answers `subject` (`<ns>.cmd.<context>.*`) as the command
+ * protocol says (`{ data, meta }` in, `{ ok, data | error }` out), records each command in
+ * `received`, and replies what `answer` returns (undefined: no reply at all).
+ */
+export function answerCommands(
+  nc: NatsConnection,
+  subject: string,
+  received: ReceivedCommand[],
+  answer: (r: ReceivedCommand) => Promise<CommandReplyBody | undefined>,
+): Subscription {
+  return nc.subscribe(subject, {
+    callback: (err, msg) => {
+      if (err) return;
+      const request = JSON.parse(msg.string()) as { data: Record<string, unknown>; meta: Record<string, unknown> };
+      const r: ReceivedCommand = { command: msg.subject.split('.').pop()!, data: request.data, meta: request.meta };
+      received.push(r);
+      void answer(r).then((reply) => {
+        if (reply) msg.respond(JSON.stringify(reply));
+      });
+    },
+  });
 }
