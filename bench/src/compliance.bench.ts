@@ -14,7 +14,7 @@ import {
   toEvaluationRow,
   type ViewServerRow,
 } from '@fleetwarden/service-compliance';
-import { deleteNamespaceStreams, ManualClock } from '@fleetwarden/testing';
+import { deleteNamespaceStreams, ManualClock, serverRegisteredData } from '@fleetwarden/testing';
 import { median, type Benchmark, type BenchResult } from './harness';
 
 interface Env {
@@ -65,17 +65,7 @@ async function seedServers(store: EventStore, servers: number, day0: number): Pr
         {
           eventId: randomUUID(),
           type: ServerRegistered.type,
-          data: ServerRegistered.parse({
-            serverId: serverId(i),
-            reseller: { id: reseller, name: reseller },
-            company: { id: 'bench-co', name: 'Bench Co' },
-            address: '',
-            serverVersion: '9.0.0.200',
-            webAppsVersion: null,
-            stage: 'production',
-            hostingProvider: 'operator',
-            registeredBy: 'agent',
-          }),
+          data: ServerRegistered.parse(serverRegisteredData(serverId(i), reseller)),
           metadata: metadata('inventory', reseller),
         },
       ],

@@ -16,7 +16,7 @@ import {
 } from '@fleetwarden/redundancy-contracts';
 import { pairDecider, type PairEvent, type PairState } from '@fleetwarden/redundancy-domain';
 import { REDUNDANCY_SERVICE, RedundancyRuntime } from '@fleetwarden/service-redundancy';
-import { deleteNamespaceStreams } from '@fleetwarden/testing';
+import { deleteNamespaceStreams, serverRegisteredData } from '@fleetwarden/testing';
 import { median, type Benchmark, type BenchResult } from './harness';
 import { KeepAlivePublisher, memberId } from './keepalive-publisher';
 
@@ -81,17 +81,7 @@ async function seedPairs(store: EventStore, pairs: number, timings: PairTimings)
       {
         eventId: randomUUID(),
         type: ServerRegistered.type,
-        data: ServerRegistered.parse({
-          serverId: memberId(m),
-          reseller: { id: TENANT, name: 'Bench' },
-          company: { id: 'bench-co', name: 'Bench Co' },
-          address: '',
-          serverVersion: '9.0.0.200',
-          webAppsVersion: '6.10.140',
-          stage: 'production',
-          hostingProvider: 'operator',
-          registeredBy: 'agent',
-        }),
+        data: ServerRegistered.parse(serverRegisteredData(memberId(m), TENANT)),
         metadata: metadata('inventory'),
       },
     ],

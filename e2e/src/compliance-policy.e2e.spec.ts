@@ -19,6 +19,7 @@ import {
   createTestSchema,
   deleteNamespaceStreams,
   ManualClock,
+  serverRegisteredData,
   TEST_NATS_URL,
   type TestSchema,
 } from '@fleetwarden/testing';
@@ -233,17 +234,7 @@ describe('patch compliance over simulated days: alerts at 60, breach at 120, cha
         `server-${serverId}`,
         'inventory',
         'ServerRegistered',
-        {
-          serverId,
-          reseller: { id: RESELLER, name: 'Reseller One' },
-          company: { id: 'company-1', name: 'Company One' },
-          address: `${serverId} Main Street`,
-          serverVersion: '9.0.0.200',
-          webAppsVersion: null,
-          stage: 'production',
-          hostingProvider,
-          registeredBy: 'operator',
-        },
+        serverRegisteredData(serverId, RESELLER, { hostingProvider }),
         RESELLER,
       );
     }

@@ -1,3 +1,4 @@
 export * from './clocks';
 export * from './decider-specification';
 export * from './isolation';
+export * from './fixtures';

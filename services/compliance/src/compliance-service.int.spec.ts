@@ -14,6 +14,7 @@ import {
   ManualClock,
   TEST_NATS_URL,
   type TestSchema,
+  serverRegisteredData,
 } from '@fleetwarden/testing';
 import type { ComplianceRuntime } from './compliance-runtime';
 import type { PatchJob } from './effects/patch-dispatcher';
@@ -111,17 +112,13 @@ describe('compliance service (NATS, PostgreSQL, manual clock)', () => {
     );
 
   async function register(serverId: string, resellerId: string, hostingProvider = 'operator'): Promise<void> {
-    await appendEventAs(store, `server-${serverId}`, 'inventory', 'ServerRegistered', {
-      serverId,
-      reseller: { id: resellerId, name: resellerId },
-      company: { id: `${resellerId}-co`, name: 'Co' },
-      address: '',
-      serverVersion: '9.0.0.200',
-      webAppsVersion: null,
-      stage: 'production',
-      hostingProvider,
-      registeredBy: 'agent',
-    });
+    await appendEventAs(
+      store,
+      `server-${serverId}`,
+      'inventory',
+      'ServerRegistered',
+      serverRegisteredData(serverId, resellerId, { hostingProvider }),
+    );
   }
 
   beforeAll(async () => {

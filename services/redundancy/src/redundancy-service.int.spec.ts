@@ -13,6 +13,7 @@ import {
   deleteNamespaceStreams,
   TEST_NATS_URL,
   type TestSchema,
+  serverRegisteredData,
 } from '@fleetwarden/testing';
 import { appendForeignEvent, startRedundancyForTest } from './testing/redundancy-test.harness';
 
@@ -107,17 +108,13 @@ describe('redundancy service (NATS, PostgreSQL)', () => {
   };
 
   async function register(serverId: string, reseller = 'r1'): Promise<void> {
-    await appendForeignEvent(store, `server-${serverId}`, 'inventory', 'ServerRegistered', {
-      serverId,
-      reseller: { id: reseller, name: reseller },
-      company: { id: `${reseller}-co`, name: 'Co' },
-      address: '',
-      serverVersion: '9.0.0.200',
-      webAppsVersion: '6.10.140',
-      stage: 'production',
-      hostingProvider: 'operator',
-      registeredBy: 'agent',
-    });
+    await appendForeignEvent(
+      store,
+      `server-${serverId}`,
+      'inventory',
+      'ServerRegistered',
+      serverRegisteredData(serverId, reseller),
+    );
   }
 
   async function configure(pairId: string, primary: string, secondary: string, extra: Record<string, unknown> = {}) {

@@ -16,6 +16,7 @@ import {
   deleteNamespaceStreams,
   TEST_NATS_URL,
   type TestSchema,
+  serverRegisteredData,
 } from '@fleetwarden/testing';
 import { HaTestAgents, startRedundancyWithHaForTest } from '../testing/ha-check-test.harness';
 import { appendForeignEvent } from '../testing/redundancy-test.harness';
@@ -59,17 +60,13 @@ describe('HA health check (redundancy service on NATS and PostgreSQL)', () => {
   const clocks = (report: HaHealthReport) => report.clocks.map((c) => `${c.server.serverId} ${c.result}`);
 
   async function register(serverId: string, resellerId = 'r1'): Promise<void> {
-    await appendForeignEvent(store, `server-${serverId}`, 'inventory', 'ServerRegistered', {
-      serverId,
-      reseller: { id: resellerId, name: resellerId },
-      company: { id: `${resellerId}-co`, name: 'Co' },
-      address: '',
-      serverVersion: '9.0.0.200',
-      webAppsVersion: '6.10.140',
-      stage: 'production',
-      hostingProvider: 'operator',
-      registeredBy: 'agent',
-    });
+    await appendForeignEvent(
+      store,
+      `server-${serverId}`,
+      'inventory',
+      'ServerRegistered',
+      serverRegisteredData(serverId, resellerId),
+    );
   }
 
   beforeAll(async () => {
